@@ -1,0 +1,67 @@
+# consult — run `make help` for the list of targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+LOCALES := fr es ar
+STAMP := $(VENV)/.installed
+POT ?= translations/messages.pot
+
+.PHONY: help install run test lint typecheck pytest migrate demo extract update-catalogs \
+        compile-catalogs new-catalog clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its development tools
+
+compile-catalogs: $(STAMP) ## Compile translations/*.po into .mo files
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/pybabel compile -d translations >/dev/null
+
+migrate: $(STAMP) ## Apply database migrations (SQLite in instance/ unless CONSULT_DATABASE_URL)
+	$(FLASK) db upgrade
+
+demo: migrate ## Load the fictional demo organisation if the database is empty
+	$(FLASK) consult demo --if-empty
+
+run: compile-catalogs demo ## Set up everything and serve the app on 127.0.0.1:$(PORT)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(BIN)/ruff check consult tests migrations/env.py
+	$(BIN)/ruff format --check consult tests
+
+typecheck: $(STAMP) ## mypy on the package
+	$(BIN)/mypy
+
+pytest: compile-catalogs ## Run the test suite (SQLite, plus PostgreSQL when CONSULT_TEST_DATABASE_URL is set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest ## Everything CI runs: lint, types, tests
+
+extract: $(STAMP) ## Extract UI strings into translations/messages.pot
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	  --project consult --copyright-holder "consult contributors" \
+	  --msgid-bugs-address "" -o $(POT) . >/dev/null
+
+update-catalogs: extract ## Merge the .pot into every catalog
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --ignore-obsolete
+
+new-catalog: extract ## Start a catalog: make new-catalog LOCALE=ru
+	$(BIN)/pybabel init -i translations/messages.pot -d translations -l $(LOCALE)
+
+clean: ## Remove the virtual environment and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""consult: transparent consultations on National Preventive Mechanism options under OPCAT."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from consult.config import ROOT, ConfigError, Settings
+
+__all__ = ["ConfigError", "Settings", "create_app"]
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a :class:`Settings`, a mapping of settings fields that override the
+    environment (tests use this), or ``None`` to read the environment alone. Raises
+    :class:`ConfigError` when the result must not run.
+    """
+    settings = _settings(config)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _configure(app, settings)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from consult import cli, errors, security, templating
+
+    errors.register_error_handlers(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    if settings.is_production:
+        _refuse_demo_data(app)
+    return app
+
+
+def _settings(config: Settings | Mapping[str, Any] | None) -> Settings:
+    if config is None:
+        return Settings.from_env()
+    if isinstance(config, Settings):
+        return config.validated()
+    return Settings(**config).validated()
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        CONSULT=settings,
+        SECRET_KEY=settings.secret_key,
+        DEBUG=settings.debug,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        SESSION_COOKIE_NAME="consult_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        # A form left open over lunch must still send; respondent forms re-render anyway.
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        PREFERRED_URL_SCHEME="https" if settings.is_production else "http",
+    )
+    if settings.database_url.startswith("sqlite:///"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from consult.accounts import sessions
+    from consult.extensions import babel, csrf, db, login_manager, migrate
+    from consult.i18n.locales import select_locale
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    sessions.init_login_manager(login_manager, app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult.accounts.views import bp as accounts
+    from consult.consultations.views import bp as consultations
+    from consult.i18n.views import bp as i18n
+    from consult.respond.views import bp as respond
+    from consult.respond.views import root
+
+    app.register_blueprint(accounts)
+    app.register_blueprint(consultations)
+    app.register_blueprint(i18n)
+    app.register_blueprint(respond)
+    app.register_blueprint(root)
+
+
+def _refuse_demo_data(app: Flask) -> None:
+    """A production instance must not serve the demo organisation and its known passwords."""
+    from sqlalchemy import inspect, select
+
+    from consult.accounts.models import Organisation
+    from consult.extensions import db
+
+    with app.app_context():
+        if not inspect(db.engine).has_table(Organisation.__tablename__):
+            return
+        if db.session.scalar(select(Organisation.id).where(Organisation.is_demo).limit(1)):
+            raise ConfigError(
+                "The database holds demo data, which production refuses to serve. Use a new "
+                "database, or remove the demo organisation with `flask consult demo --remove`."
+            )
+        db.session.remove()

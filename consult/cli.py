@@ -1,0 +1,149 @@
+"""``flask --app wsgi consult …``: the platform admin's commands.
+
+Passwords are read from a prompt or from standard input, never from the command line (where
+they would stay in the shell history and the process list).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, url_for
+from flask.cli import AppGroup
+
+from consult import demo
+from consult.accounts import services as accounts
+from consult.accounts.permissions import Role
+from consult.audit import services as audit
+from consult.errors import ConsultError
+from consult.extensions import db
+from consult.settings import current_settings
+
+group = AppGroup("consult", help="Administer this consult instance.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)
+
+
+def _fail(error: ConsultError) -> None:
+    db.session.rollback()
+    raise click.ClickException(str(error.message))
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+@group.command("create-organisation")
+@click.argument("slug")
+@click.argument("name")
+def create_organisation(slug: str, name: str) -> None:
+    """Create an organisation with a short SLUG (used in URLs) and its NAME."""
+    try:
+        accounts.create_organisation(slug, name)
+    except ConsultError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created organisation {slug}.")
+
+
+@group.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--organisation", "organisation_slug", help="Slug of the organisation to join.")
+@click.option("--roles", default="", help="Comma-separated: " + ", ".join(Role))
+@click.option("--locale", default="en", show_default=True)
+def create_user(
+    email: str, name: str, organisation_slug: str | None, roles: str, locale: str
+) -> None:
+    """Create an account; the password is read from a prompt or standard input."""
+    from consult.accounts.models import Organisation
+
+    try:
+        wanted = [Role(role.strip()) for role in roles.split(",") if role.strip()]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--roles") from None
+    organisation = None
+    if organisation_slug:
+        organisation = db.session.scalar(
+            db.select(Organisation).where(Organisation.slug == organisation_slug)
+        )
+        if organisation is None:
+            raise click.BadParameter("no such organisation", param_hint="--organisation")
+        if not wanted:
+            raise click.BadParameter("give at least one role", param_hint="--roles")
+    try:
+        user = accounts.create_user(email, name, _read_password(), locale)
+        if organisation is not None:
+            accounts.add_member(organisation, user, wanted)
+    except ConsultError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created user {user.email}.")
+
+
+@group.command("reset-link")
+@click.argument("email")
+def reset_link(email: str) -> None:
+    """Print a single-use link with which EMAIL can choose a new password."""
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException("No account has this address.")
+    token = accounts.issue_reset_link(user)
+    db.session.commit()
+    click.echo(_external("accounts.reset_password", token=token))
+
+
+@group.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only load into an empty database.")
+@click.option("--remove", is_flag=True, help="Delete the demo data instead.")
+def load_demo(if_empty: bool, remove: bool) -> None:
+    """Load a clearly labelled, fictional demo organisation (development only)."""
+    if remove:
+        demo.remove()
+        audit.record("demo.removed", "organisation:demo")
+        db.session.commit()
+        click.echo("Demo data removed.")
+        return
+    if current_settings().is_production:
+        raise click.ClickException("The demo is for development; this instance is production.")
+    if demo.is_loaded() or (if_empty and not demo.database_is_empty()):
+        click.echo("The database already has data; demo not loaded.")
+        return
+    loaded = demo.load()
+    db.session.commit()
+    click.echo(f"Demo loaded: organisation '{loaded.organisation.name}'.")
+    click.echo(
+        f"Sign in at {_external('accounts.login')} with one of these accounts "
+        f"(password: {demo.PASSWORD}):"
+    )
+    for email, name, roles in loaded.accounts:
+        click.echo(f"  {email:28} {name:18} {', '.join(roles)}")
+
+
+@group.command("audit-verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; exit 1 and list the breaks if it was altered."""
+    result = audit.verify()
+    for problem in result.problems:
+        click.echo(f"BROKEN at event {problem.seq} ({problem.kind}): {problem.text}", err=True)
+    click.echo(f"Events: {result.count}")
+    click.echo(f"Head: event {result.head_seq}, hash {result.head_hash}")
+    if not result.intact:
+        raise click.ClickException(
+            f"The audit log has been altered ({len(result.problems)} problem(s))."
+        )
+    click.echo("The chain is intact.")
+
+
+def _external(endpoint: str, **values: str) -> str:
+    base = current_settings().base_url.rstrip("/")
+    from flask import current_app
+
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)

@@ -1,0 +1,238 @@
+"""Creating consultations, editing their texts, and moving them through their lifecycle."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from consult.accounts.models import SLUG_PATTERN, Organisation, User
+from consult.audit.services import record
+from consult.consultations.models import (
+    SLUG_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Consultation,
+    Status,
+)
+from consult.db import utcnow
+from consult.errors import Conflict, NotFound, ValidationFailed
+from consult.extensions import db
+from consult.i18n.content import current_language, is_country
+from consult.i18n.locales import display_name, is_known_language
+
+MAX_LANGUAGES = 24
+
+
+class InvalidConsultation(ValidationFailed):
+    """Field-by-field problems with a consultation's settings: ``errors[field] = [messages]``."""
+
+    def __init__(self, errors: Mapping[str, list[object]]) -> None:
+        super().__init__(_l("Some fields need your attention."))
+        self.errors = dict(errors)
+
+
+@dataclass
+class ConsultationDraft:
+    """What an organiser typed for a consultation, before it is checked."""
+
+    slug: str
+    country: str
+    default_locale: str
+    offered_locales: list[str]
+    title: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, str] = field(default_factory=dict)
+
+
+def for_organisation(organisation: Organisation) -> list[Consultation]:
+    return list(
+        db.session.scalars(
+            select(Consultation)
+            .where(Consultation.organisation_id == organisation.id)
+            .order_by(Consultation.created_at.desc())
+        )
+    )
+
+
+def get(organisation: Organisation, slug: str) -> Consultation:
+    """The consultation ``slug`` of ``organisation``; ``NotFound`` for any other."""
+    consultation = db.session.scalar(
+        select(Consultation).where(
+            Consultation.slug == slug, Consultation.organisation_id == organisation.id
+        )
+    )
+    if consultation is None:
+        raise NotFound()
+    return consultation
+
+
+def get_public(slug: str) -> Consultation:
+    """A consultation readers may see (anything but a draft); ``NotFound`` otherwise."""
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None or consultation.status is Status.DRAFT:
+        raise NotFound()
+    return consultation
+
+
+def open_consultations() -> list[Consultation]:
+    return list(
+        db.session.scalars(
+            select(Consultation)
+            .where(Consultation.status == Status.OPEN)
+            .order_by(Consultation.opened_at.desc())
+        )
+    )
+
+
+def check(draft: ConsultationDraft, current: Consultation | None = None) -> None:
+    """Raise :class:`InvalidConsultation` listing every problem of ``draft``."""
+    errors: dict[str, list[object]] = {}
+    if not re.fullmatch(SLUG_PATTERN, draft.slug) or not 3 <= len(draft.slug) <= SLUG_MAX:
+        errors["slug"] = [
+            _l(
+                "Use 3 to %(max)d lowercase letters, digits and single hyphens, "
+                "for example npm-2027.",
+                max=SLUG_MAX,
+            )
+        ]
+    elif _slug_taken(draft.slug, current):
+        errors["slug"] = [_l("Another consultation already uses this address.")]
+    if not is_country(draft.country):
+        errors["country"] = [_l("Choose a country from the list.")]
+    errors.update(_language_errors(draft))
+    for name, texts, limit in (
+        ("title", draft.title, TITLE_MAX),
+        ("summary", draft.summary, SUMMARY_MAX),
+    ):
+        for code in draft.offered_locales:
+            problem = _text_problem(texts.get(code, ""), limit)
+            if problem is not None:
+                errors[f"{name}_{code}"] = [problem]
+    if errors:
+        raise InvalidConsultation(errors)
+
+
+def _slug_taken(slug: str, current: Consultation | None) -> bool:
+    query = select(Consultation.id).where(Consultation.slug == slug)
+    if current is not None:
+        query = query.where(Consultation.id != current.id)
+    return db.session.scalar(query) is not None
+
+
+def _language_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
+    unknown = [code for code in draft.offered_locales if not is_known_language(code)]
+    if unknown:
+        return {
+            "other_languages": [_l("Unknown language code: %(codes)s", codes=", ".join(unknown))]
+        }
+    if not draft.offered_locales:
+        return {"languages": [_l("Choose at least one language.")]}
+    if len(draft.offered_locales) > MAX_LANGUAGES:
+        return {"languages": [_l("Choose at most %(n)d languages.", n=MAX_LANGUAGES)]}
+    if draft.default_locale not in draft.offered_locales:
+        return {
+            "default_locale": [
+                _l("The main language must be one of the languages of the consultation.")
+            ]
+        }
+    return {}
+
+
+def _text_problem(text: str, limit: int) -> object | None:
+    if not text.strip():
+        return _l("This field is required.")
+    if len(text) > limit:
+        return _l("Use at most %(max)d characters.", max=limit)
+    return None
+
+
+def create(organisation: Organisation, draft: ConsultationDraft, actor: User) -> Consultation:
+    """A new draft consultation, after :func:`check`."""
+    check(draft)
+    consultation = Consultation(organisation=organisation, **vars(draft))
+    db.session.add(consultation)
+    db.session.flush()
+    _record(
+        "consultation.created",
+        consultation,
+        actor,
+        {"slug": consultation.slug, "languages": consultation.offered_locales},
+    )
+    return consultation
+
+
+def update(consultation: Consultation, draft: ConsultationDraft, actor: User) -> None:
+    """Change a consultation's settings and texts.
+
+    Address, country and languages are fixed once the consultation has opened; after that
+    only the texts can be corrected, and each correction is audited.
+    """
+    if consultation.status is not Status.DRAFT:
+        keep_fixed_settings(consultation, draft)
+    check(draft, consultation)
+    changed = sorted(
+        name for name, value in vars(draft).items() if getattr(consultation, name) != value
+    )
+    for name, value in vars(draft).items():
+        setattr(consultation, name, value)
+    db.session.flush()
+    if changed:
+        action = (
+            "consultation.edited"
+            if consultation.status is Status.DRAFT
+            else "consultation.text_corrected"
+        )
+        _record(action, consultation, actor, {"fields": changed})
+
+
+def keep_fixed_settings(consultation: Consultation, draft: ConsultationDraft) -> None:
+    """Put back in ``draft`` what cannot change once the consultation has opened."""
+    draft.slug, draft.country = consultation.slug, consultation.country
+    draft.default_locale = consultation.default_locale
+    draft.offered_locales = list(consultation.offered_locales)
+
+
+def open_(consultation: Consultation, actor: User) -> None:
+    """Open a draft to respondents; refused while an offered language lacks a text."""
+    if consultation.status is not Status.DRAFT:
+        raise Conflict(_l("Only a draft consultation can be opened."))
+    missing = consultation.missing_translations()
+    if missing:
+        languages = sorted({code for codes in missing.values() for code in codes})
+        raise Conflict(
+            _l(
+                "Complete the texts in every language before opening: %(languages)s.",
+                languages=", ".join(display_name(code, current_language()) for code in languages),
+            )
+        )
+    consultation.status = Status.OPEN
+    consultation.opened_at = utcnow()
+    db.session.flush()
+    _record("consultation.opened", consultation, actor)
+
+
+def close(consultation: Consultation, actor: User) -> None:
+    if consultation.status is not Status.OPEN:
+        raise Conflict(_l("Only an open consultation can be closed."))
+    consultation.status = Status.CLOSED
+    consultation.closed_at = utcnow()
+    db.session.flush()
+    _record("consultation.closed", consultation, actor)
+
+
+def _record(
+    action: str,
+    consultation: Consultation,
+    actor: User,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    record(
+        action,
+        f"consultation:{consultation.uuid}",
+        organisation_id=consultation.organisation_id,
+        actor_id=actor.id,
+        details=details,
+    )

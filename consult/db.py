@@ -1,0 +1,124 @@
+"""The declarative base, its naming convention, and the column types every feature shares.
+
+Nothing here imports Flask: models stay importable by pure tools (migrations, the offline CLI).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so values are normalised to UTC on the way in and tagged on the
+    way out; naive values are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TranslatedText(TypeDecorator[dict[str, str]]):
+    """Content in several languages, stored as a JSON object ``{locale: text}``.
+
+    Empty strings are dropped on the way in, so "missing" has one spelling. Resolve a value
+    for display with :func:`consult.i18n.content.resolve`.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, str] | None, dialect: Any) -> dict[str, str]:
+        return {locale: text for locale, text in (value or {}).items() if text and text.strip()}
+
+    def process_result_value(self, value: Any, dialect: Any) -> dict[str, str]:
+        return dict(value or {})
+
+
+def enum_column(enum_class: type[enum.Enum], **kwargs: Any) -> Enum:
+    """An enum stored by value as a checked VARCHAR (no PostgreSQL enum type to outlive it)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+        name=enum_class.__name__.lower(),
+        **kwargs,
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention that migrations rely on."""
+
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime(), dict[str, str]: TranslatedText()},
+    )
+
+
+class CreatedAtMixin:
+    #: When the row was created (UTC).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def new_uuid() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys, WAL and a busy timeout on SQLite; real transactions through pysqlite.
+
+    pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT, so it is switched
+    off and SQLAlchemy emits BEGIN itself (see the SQLAlchemy pysqlite notes).
+    """
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

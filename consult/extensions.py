@@ -1,0 +1,15 @@
+"""Flask extensions, created unbound and initialised in :func:`consult.create_app`."""
+
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from consult.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()

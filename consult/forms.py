@@ -1,0 +1,41 @@
+"""Form pieces every feature shares: translated validator messages and a checkbox list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+REQUIRED = _l("This field is required.")
+
+
+def required() -> InputRequired:
+    return InputRequired(message=REQUIRED)
+
+
+def at_most(limit: int) -> Length:
+    return Length(max=limit, message=_l("Use at most %(max)d characters."))
+
+
+def choices(pairs: Iterable[tuple[str, object]], *, lang: bool = False) -> list[SelectChoice]:
+    """Select options from ``(value, label)`` pairs; ``lang`` marks each label's language."""
+    return [
+        SelectChoice(value, str(label), render_kw={"lang": value} if lang else {})
+        for value, label in pairs
+    ]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes, one per choice; no JavaScript needed."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,183 @@
+"""Pages in French, Spanish and Arabic: nothing left in English, Arabic right to left."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from sqlalchemy import select
+
+from consult.accounts.permissions import Role
+from consult.consultations.models import Consultation
+from consult.extensions import db
+from tests.factories import Factory
+from tests.helpers import Page, login
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+#: English that comes from libraries rather than our catalog, should any slip through.
+LIBRARY_ENGLISH = [
+    "This field is required",
+    "Not a valid choice",
+    "Please log in",
+    "Invalid email address",
+    "Field must be",
+    "The CSRF token",
+    "Method Not Allowed",
+    "Internal Server Error",
+    "Not Found",
+]
+
+
+def english_left(text: str, locale: str) -> list[str]:
+    """English UI strings of our catalog (and of libraries) that appear in ``text``."""
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    found = [phrase for phrase in LIBRARY_ENGLISH if phrase in text]
+    for message in catalog:
+        if not message.id or message.string == message.id:
+            continue  # the same word in both languages ("Consultations", "Analyste"…)
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        for fragment in re.split(r"%\(\w+\)[sd]", source):
+            fragment = fragment.strip(" .,:;…")
+            if len(fragment) >= 4 and re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text):
+                found.append(fragment)
+    return found
+
+
+@pytest.fixture
+def site(app: Flask, make: Factory) -> dict[str, str]:
+    """A consultation open in four languages, a draft, an invitation and a reset link."""
+    make.consultation("acme", "npm-2027", ("en", "fr", "es", "ar"), opened=True)
+    make.consultation("acme", "draft-one", ("en", "fr", "es", "ar"))
+    with app.app_context():
+        for consultation in db.session.scalars(select(Consultation)):
+            codes = consultation.offered_locales
+            consultation.title = {code: f"«{code}» {consultation.slug}" for code in codes}
+            consultation.summary = {code: f"{code}: {consultation.slug}" for code in codes}
+        db.session.commit()
+    return {"slug": "npm-2027"}
+
+
+ORGANISER_PAGES = [
+    "/admin/acme/",
+    "/admin/acme/consultations/new",
+    "/admin/acme/consultations/npm-2027/",
+    "/admin/acme/consultations/draft-one/",
+    "/admin/acme/consultations/draft-one/edit",
+    "/admin/acme/consultations/npm-2027/edit",
+    "/admin/acme/members/",
+    "/admin/account",
+    "/admin/acme/no-such-thing/",
+]
+
+
+@pytest.mark.parametrize("locale", ["fr", "es", "ar"])
+def test_public_pages_have_no_english_left(app: Flask, page: Page, site: dict, locale: str) -> None:
+    for url in (
+        f"/{locale}/",
+        f"/{locale}/c/npm-2027/",
+        f"/{locale}/c/draft-one/",
+        f"/{locale}/nothing-here",
+    ):
+        page.get(url)
+        assert english_left(page.text, locale) == [], url
+
+
+@pytest.mark.parametrize("locale", ["fr", "es", "ar"])
+def test_organiser_pages_have_no_english_left(
+    app: Flask, page: Page, make: Factory, site: dict, locale: str
+) -> None:
+    owner = make.member("acme", [Role.OWNER, Role.ORGANISER], locale=locale)
+    login(page, owner.email)
+    for url in ORGANISER_PAGES:
+        page.get(url)
+        assert english_left(page.text, locale) == [], url
+    # The invitation as the owner sees it, then as the invitee does.
+    page.post(
+        "/admin/acme/members/invite",
+        {"email": "new@example.org", "roles": ["trustee"]},
+        form_page="/admin/acme/members/",
+    )
+    assert english_left(page.text, locale) == []
+    join = re.search(r"(/admin/join/[\w-]+)", page.response.get_data(as_text=True))  # type: ignore[union-attr]
+    assert join
+    guest = Page(app.test_client())
+    guest.post("/language", {"locale": locale, "next": "/"})
+    guest.get(join.group(1))
+    assert english_left(guest.text, locale) == []
+    # Forms sent back with errors.
+    page.post(
+        "/admin/acme/consultations/new",
+        {"slug": "X", "title_en": "x" * 300},
+        form_page="/admin/acme/consultations/new",
+    )
+    assert page.response.status_code == 400  # type: ignore[union-attr]
+    assert english_left(page.text, locale) == []
+    page.post("/admin/acme/members/invite", {"email": "bad"}, form_page="/admin/acme/members/")
+    assert english_left(page.text, locale) == []
+    page.post("/admin/acme/consultations/draft-one/open", {}, form_page="/admin/acme/")
+    assert english_left(page.text, locale) == []
+
+
+@pytest.mark.parametrize("locale", ["fr", "es", "ar"])
+def test_sign_in_and_error_pages_have_no_english_left(
+    app: Flask, page: Page, make: Factory, site: dict, locale: str
+) -> None:
+    page.post("/language", {"locale": locale, "next": "/admin/login"})
+    for url in (
+        "/admin/login",
+        "/admin/password/forgot",
+        "/admin/join/unknown-token",
+        "/admin/password/reset/unknown-token",
+    ):
+        page.get(url)
+        assert english_left(page.text, locale) == [], url
+    page.post("/admin/login", {"email": "nobody@example.org", "password": "wrong password"})
+    assert english_left(page.text, locale) == []
+    page.post("/admin/login", {"email": "x"}, csrf=False)
+    assert page.response.status_code == 400  # type: ignore[union-attr]
+    assert english_left(page.text, locale) == []
+    member = make.member("acme", [Role.TRUSTEE], locale=locale)
+    login(page, member.email)
+    page.get("/admin/acme/members/")
+    assert page.response.status_code == 403  # type: ignore[union-attr]
+    assert english_left(page.text, locale) == []
+
+
+def test_the_checker_finds_english(page: Page, site: dict) -> None:
+    """The check above can fail: an English page is full of catalog strings."""
+    page.get("/en/c/npm-2027/")
+    assert "Languages" in english_left(page.text, "fr")
+
+
+def test_arabic_pages_are_right_to_left(page: Page, make: Factory, site: dict) -> None:
+    for url in ("/ar/", "/ar/c/npm-2027/"):
+        html = page.get(url).get_data(as_text=True)
+        assert '<html lang="ar" dir="rtl">' in html
+    html = page.get("/fr/").get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in html
+    owner = make.member("acme", [Role.OWNER], locale="ar")
+    login(page, owner.email)
+    assert '<html lang="ar" dir="rtl">' in page.get("/admin/acme/").get_data(as_text=True)
+
+
+def test_the_stylesheet_uses_logical_properties_only() -> None:
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
+    physical = re.findall(
+        r"(?:margin|padding|border)-(?:left|right)|(?<![\w-])(?:left|right)\s*:"
+        r"|text-align:\s*(?:left|right)|float:\s*(?:left|right)",
+        css,
+    )
+    assert physical == []
+
+
+def test_every_page_offers_the_language_switcher(page: Page, site: dict) -> None:
+    page.get("/es/c/npm-2027/")
+    html = page.response.get_data(as_text=True)  # type: ignore[union-attr]
+    for code in ("en", "fr", "ar"):
+        assert f'href="/{code}/c/npm-2027/"' in html
+    page.get("/admin/login")
+    assert 'name="locale" value="ar"' in page.response.get_data(as_text=True)  # type: ignore[union-attr]

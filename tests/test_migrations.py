@@ -1,0 +1,78 @@
+"""Migrations: ``upgrade head`` gives exactly the models' schema; down and up again works."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
+from consult import create_app
+from consult.extensions import db
+from tests.conftest import BACKENDS, PG_URL, SECRET
+from tests.helpers import temporary_postgres_database
+
+
+@contextmanager
+def empty_database(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app bound to a brand-new, empty database of ``backend``."""
+
+    @contextmanager
+    def url() -> Iterator[str]:
+        if backend == "sqlite":
+            yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        else:
+            with temporary_postgres_database(PG_URL) as pg_url:
+                yield pg_url
+
+    with url() as database_url:
+        app = create_app(
+            {
+                "env": "development",
+                "secret_key": SECRET,
+                "database_url": database_url,
+                "instance_path": tmp_path,
+            }
+        )
+        with app.app_context():
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+
+def schema_differences() -> list[object]:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, db.metadata))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_head_creates_exactly_the_models_schema(backend: str, tmp_path: Path) -> None:
+    with empty_database(backend, tmp_path):
+        upgrade()
+        assert schema_differences() == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
+    with empty_database(backend, tmp_path):
+        upgrade()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert schema_differences() == []
+
+
+def test_migration_files_are_date_prefixed() -> None:
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    names = [path.name for path in versions.glob("*.py")]
+    assert names
+    assert all(name[:8].isdigit() and name[8] == "_" for name in names), names
