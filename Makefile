@@ -27,8 +27,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project with its development tools
 
 compile-catalogs: $(STAMP) ## Compile translations/*.po into .mo files
-	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^compiling' || true
-	@$(BIN)/pybabel compile -d translations >/dev/null
+	$(BIN)/pybabel compile --statistics -d translations
 
 migrate: $(STAMP) ## Apply database migrations (SQLite in instance/ unless CONSULT_DATABASE_URL)
 	$(FLASK) db upgrade
@@ -52,7 +51,7 @@ pytest: compile-catalogs ## Run the test suite (SQLite, plus PostgreSQL when CON
 test: lint typecheck pytest ## Everything CI runs: lint, types, tests
 
 extract: $(STAMP) ## Extract UI strings into translations/messages.pot
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _ln:1,2 -k N_ --no-location --sort-output \
 	  --project consult --copyright-holder "consult contributors" \
 	  --msgid-bugs-address "" -o $(POT) . >/dev/null
 

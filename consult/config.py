@@ -39,8 +39,9 @@ class Settings:
     debug: bool = False
     #: Port for ``make run``.
     port: int = 5000
-    #: Public origin used in links sent by e-mail, e.g. ``https://consult.example.org``.
-    base_url: str = "http://127.0.0.1:5000"
+    #: Public origin used in links sent by e-mail, e.g. ``https://consult.example.org``;
+    #: ``http://127.0.0.1:<port>`` in development when unset.
+    base_url: str = ""
     #: Minimum count shown in published tables (small-cell suppression).
     suppression_k: int = 5
     #: Minutes of inactivity after which an organiser session ends.
@@ -102,6 +103,8 @@ class Settings:
         if self.is_production:
             return self._validated_for_production()
         settings = self
+        if not settings.base_url:
+            settings = replace(settings, base_url=f"http://127.0.0.1:{settings.port}")
         if not settings.database_url:
             url = f"sqlite:///{settings.instance_path / 'consult.sqlite'}"
             settings = replace(settings, database_url=url)

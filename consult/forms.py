@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -18,8 +20,13 @@ def required() -> InputRequired:
     return InputRequired(message=REQUIRED)
 
 
+def too_long(limit: int) -> LazyString:
+    """The message for a text longer than ``limit`` characters."""
+    return _ln("Use at most %(num)d character.", "Use at most %(num)d characters.", limit)
+
+
 def at_most(limit: int) -> Length:
-    return Length(max=limit, message=_l("Use at most %(max)d characters."))
+    return Length(max=limit, message=too_long(limit))
 
 
 def choices(pairs: Iterable[tuple[str, object]], *, lang: bool = False) -> list[SelectChoice]:

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import render_template
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select
 
 from consult.accounts import sessions
@@ -72,10 +73,20 @@ def check_password(password: str) -> None:
     """Raise ``ValidationFailed`` unless ``password`` is long enough (and not absurdly long)."""
     if len(password) < PASSWORD_MIN:
         raise ValidationFailed(
-            _l("Choose a password of at least %(n)d characters.", n=PASSWORD_MIN)
+            _ln(
+                "Choose a password of at least %(num)d character.",
+                "Choose a password of at least %(num)d characters.",
+                PASSWORD_MIN,
+            )
         )
     if len(password) > PASSWORD_MAX:
-        raise ValidationFailed(_l("Choose a password of at most %(n)d characters.", n=PASSWORD_MAX))
+        raise ValidationFailed(
+            _ln(
+                "Choose a password of at most %(num)d character.",
+                "Choose a password of at most %(num)d characters.",
+                PASSWORD_MAX,
+            )
+        )
 
 
 def create_user(email: str, name: str, password: str, locale: str = DEFAULT_LOCALE) -> User:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select
 
 from consult.accounts.models import SLUG_PATTERN, Organisation, User
@@ -21,6 +22,7 @@ from consult.consultations.models import (
 from consult.db import utcnow
 from consult.errors import Conflict, NotFound, ValidationFailed
 from consult.extensions import db
+from consult.forms import too_long
 from consult.i18n.content import current_language, is_country
 from consult.i18n.locales import display_name, is_known_language
 
@@ -131,7 +133,15 @@ def _language_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
     if not draft.offered_locales:
         return {"languages": [_l("Choose at least one language.")]}
     if len(draft.offered_locales) > MAX_LANGUAGES:
-        return {"languages": [_l("Choose at most %(n)d languages.", n=MAX_LANGUAGES)]}
+        return {
+            "languages": [
+                _ln(
+                    "Choose at most %(num)d language.",
+                    "Choose at most %(num)d languages.",
+                    MAX_LANGUAGES,
+                )
+            ]
+        }
     if draft.default_locale not in draft.offered_locales:
         return {
             "default_locale": [
@@ -145,7 +155,7 @@ def _text_problem(text: str, limit: int) -> object | None:
     if not text.strip():
         return _l("This field is required.")
     if len(text) > limit:
-        return _l("Use at most %(max)d characters.", max=limit)
+        return too_long(limit)
     return None
 
 

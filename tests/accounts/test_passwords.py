@@ -6,8 +6,8 @@ import re
 import socket
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -31,14 +31,14 @@ class Inbox:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
     def link(self, path: str) -> str:
-        body = self.messages[-1].get_payload(decode=True).decode()
+        body = self.messages[-1].get_content()
         match = re.search(rf"https?://[^/\s]+({path}[A-Za-z0-9_-]+)", body)
         assert match, body
         return match.group(1)
@@ -130,8 +130,10 @@ def test_reset_by_mail_in_the_users_language(
     assert len(inbox.messages) == 1
     message = inbox.messages[0]
     assert message["To"] == member.email
-    body = message.get_payload(decode=True).decode()
+    body = message.get_content()
     assert "https://consult.example/admin/password/reset/" in body
+    assert "Une demande de nouveau mot de passe a été faite" in body  # the user's language
+    assert "pendant 2 heures" in body
     reset_via_link(page, inbox.link("/admin/password/reset/"))
     login(page, member.email, NEW)
 
@@ -164,6 +166,8 @@ def test_invitations_are_mailed(
     )
     assert len(inbox.messages) == 1
     assert inbox.messages[0]["To"] == "new@example.org"
+    assert "Invitación" in inbox.messages[0]["Subject"]  # the inviter's language
+    assert "durante 72 horas" in inbox.messages[0].get_content()
     assert inbox.link("/admin/join/")
 
 
