@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -12,9 +13,17 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.accounts.models import Organisation
-from consult.db import CreatedAtMixin, enum_column, new_uuid
+from consult.db import CreatedAtMixin, enum_column, new_uuid, utcnow
 from consult.extensions import db
 from consult.i18n.content import resolve
+from consult.questionnaires.schema import (
+    Questionnaire,
+    TextSlot,
+    TextState,
+    from_dict,
+    text_slots,
+    text_states,
+)
 
 
 class Status(StrEnum):
@@ -31,12 +40,36 @@ class Status(StrEnum):
         return STATUS_LABELS[self]
 
 
+class Phase(StrEnum):
+    """Where a consultation stands right now: its status, read together with its dates.
+
+    No scheduler moves a consultation: an open consultation whose opening date is still ahead
+    is *scheduled*, and one whose closing date has passed is *closed*, whenever anyone asks.
+    """
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    UNSEALED = "unsealed"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> LazyString:
+        return PHASE_LABELS[self]
+
+
 STATUS_LABELS: dict[Status, LazyString] = {
     Status.DRAFT: _l("Draft"),
     Status.OPEN: _l("Open"),
     Status.CLOSED: _l("Closed"),
     Status.UNSEALED: _l("Unsealed"),
     Status.PUBLISHED: _l("Published"),
+}
+
+PHASE_LABELS: dict[Phase, LazyString] = {
+    Phase.SCHEDULED: _l("Opens soon"),
+    **{Phase(status.value): label for status, label in STATUS_LABELS.items()},
 }
 
 #: Limits of the fields, shared by forms and the database.
@@ -72,26 +105,60 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     title: Mapped[dict[str, str]]
     #: ``{locale: text}``: purpose of the consultation, shown on its page.
     summary: Mapped[dict[str, str]]
+    #: ``{locale: text}``: how the results will be used, shown before anyone answers.
+    use_of_input: Mapped[dict[str, str]] = mapped_column(default=dict)
     status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.DRAFT)
     #: When the consultation opened and closed (set by the lifecycle).
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: Scheduled opening and closing (UTC); the status is read together with them.
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    #: IANA time zone in which dates are entered and shown, e.g. ``Africa/Tunis``.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: UI language for readers of a content language the interface does not speak.
+    ui_fallback_locale: Mapped[str] = mapped_column(String(8), default="en")
+    #: The questionnaire document (:mod:`consult.questionnaires.schema`).
+    questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: SHA-256 of the questionnaire's structure, frozen when the consultation opens.
+    version: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation] = relationship()
+
+    def phase(self, now: datetime | None = None) -> Phase:
+        """The status as it stands at ``now``, dates included (see :class:`Phase`)."""
+        now = now or utcnow()
+        if self.status is Status.OPEN:
+            if self.opens_at and now < self.opens_at:
+                return Phase.SCHEDULED
+            if self.closes_at and now >= self.closes_at:
+                return Phase.CLOSED
+        return Phase(self.status.value)
+
+    def is_accepting(self, now: datetime | None = None) -> bool:
+        """Whether answers are taken right now."""
+        return self.phase(now) is Phase.OPEN
 
     def text(self, field: str, locale: str | None = None) -> str:
         """A translated field resolved for ``locale`` (the current one by default)."""
         return resolve(getattr(self, field), self.default_locale, locale)
 
-    def missing_translations(self) -> dict[str, list[str]]:
-        """Offered locales that lack a title or summary, by field."""
-        missing: dict[str, list[str]] = {}
-        for field in ("title", "summary"):
-            texts = getattr(self, field)
-            gaps = [code for code in self.offered_locales if not texts.get(code)]
-            if gaps:
-                missing[field] = gaps
-        return missing
+    def document(self) -> Questionnaire:
+        """The questionnaire, parsed (an empty one for a new consultation)."""
+        return from_dict(self.questionnaire) if self.questionnaire else Questionnaire()
+
+    def text_slots(self, document: Questionnaire | None = None) -> list[TextSlot]:
+        """Every translatable text: the consultation's own, then the questionnaire's."""
+        own = [TextSlot("consultation.title", self.title, True),
+               TextSlot("consultation.summary", self.summary, True),
+               TextSlot("consultation.use_of_input", self.use_of_input or {}, False)]
+        return [*own, *text_slots(document or self.document())]
+
+    def text_states(self) -> dict[str, TextState]:
+        """For each offered language, the texts still missing and those gone stale."""
+        document = self.document()
+        return text_states(self.text_slots(document), document.sources, self.default_locale,
+                           list(self.offered_locales))
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug}>"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
@@ -17,6 +19,7 @@ from consult.consultations.models import (
     SUMMARY_MAX,
     TITLE_MAX,
     Consultation,
+    Phase,
     Status,
 )
 from consult.db import utcnow
@@ -24,7 +27,8 @@ from consult.errors import Conflict, NotFound, ValidationFailed
 from consult.extensions import db
 from consult.forms import too_long
 from consult.i18n.content import current_language, is_country
-from consult.i18n.locales import display_name, is_known_language
+from consult.i18n.locales import UI_LOCALES, display_name, is_known_language
+from consult.questionnaires import schema
 
 MAX_LANGUAGES = 24
 
@@ -47,6 +51,12 @@ class ConsultationDraft:
     offered_locales: list[str]
     title: dict[str, str] = field(default_factory=dict)
     summary: dict[str, str] = field(default_factory=dict)
+    use_of_input: dict[str, str] = field(default_factory=dict)
+    timezone: str = "UTC"
+    ui_fallback_locale: str = "en"
+    #: Scheduled dates, UTC (the form converts from the consultation's time zone).
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
 
 
 def for_organisation(organisation: Organisation) -> list[Consultation]:
@@ -80,6 +90,11 @@ def get_public(slug: str) -> Consultation:
 
 
 def open_consultations() -> list[Consultation]:
+    """Consultations taking answers now, or about to (their dates decide, not a scheduler)."""
+    return [c for c in _status_open() if c.phase() in (Phase.OPEN, Phase.SCHEDULED)]
+
+
+def _status_open() -> list[Consultation]:
     return list(
         db.session.scalars(
             select(Consultation)
@@ -105,6 +120,7 @@ def check(draft: ConsultationDraft, current: Consultation | None = None) -> None
     if not is_country(draft.country):
         errors["country"] = [_l("Choose a country from the list.")]
     errors.update(_language_errors(draft))
+    errors.update(_schedule_errors(draft))
     for name, texts, limit in (
         ("title", draft.title, TITLE_MAX),
         ("summary", draft.summary, SUMMARY_MAX),
@@ -151,6 +167,20 @@ def _language_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
     return {}
 
 
+def _schedule_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
+    errors: dict[str, list[object]] = {}
+    if draft.timezone not in available_timezones():
+        errors["timezone"] = [_l("Choose a time zone from the list.")]
+    if draft.ui_fallback_locale not in UI_LOCALES:
+        errors["ui_fallback_locale"] = [_l("Choose one of the interface languages.")]
+    if draft.opens_at and draft.closes_at and draft.closes_at <= draft.opens_at:
+        errors["closes_at"] = [_l("The closing date must come after the opening date.")]
+    for code in draft.offered_locales:
+        if len(draft.use_of_input.get(code, "")) > SUMMARY_MAX:
+            errors[f"use_of_input_{code}"] = [too_long(SUMMARY_MAX)]
+    return errors
+
+
 def _text_problem(text: str, limit: int) -> object | None:
     if not text.strip():
         return _l("This field is required.")
@@ -163,6 +193,10 @@ def create(organisation: Organisation, draft: ConsultationDraft, actor: User) ->
     """A new draft consultation, after :func:`check`."""
     check(draft)
     consultation = Consultation(organisation=organisation, **vars(draft))
+    document = schema.Questionnaire()
+    schema.update_sources([], consultation.text_slots(document), document.sources,
+                          draft.default_locale, {})
+    consultation.questionnaire = schema.to_dict(document)
     db.session.add(consultation)
     db.session.flush()
     _record(
@@ -174,11 +208,13 @@ def create(organisation: Organisation, draft: ConsultationDraft, actor: User) ->
     return consultation
 
 
-def update(consultation: Consultation, draft: ConsultationDraft, actor: User) -> None:
+def update(consultation: Consultation, draft: ConsultationDraft, actor: User,
+           reviewed: Mapping[str, Collection[str]] | None = None) -> None:
     """Change a consultation's settings and texts.
 
     Address, country and languages are fixed once the consultation has opened; after that
-    only the texts can be corrected, and each correction is audited.
+    only the texts and dates can change, and each change is audited. A translation left
+    untouched while its default text changes becomes stale, unless marked ``reviewed``.
     """
     if consultation.status is not Status.DRAFT:
         keep_fixed_settings(consultation, draft)
@@ -186,8 +222,13 @@ def update(consultation: Consultation, draft: ConsultationDraft, actor: User) ->
     changed = sorted(
         name for name, value in vars(draft).items() if getattr(consultation, name) != value
     )
+    document = consultation.document()
+    before = consultation.text_slots(document)
     for name, value in vars(draft).items():
         setattr(consultation, name, value)
+    schema.update_sources(before, consultation.text_slots(document), document.sources,
+                          consultation.default_locale, reviewed or {})
+    consultation.questionnaire = schema.to_dict(document)
     db.session.flush()
     if changed:
         action = (
@@ -206,29 +247,41 @@ def keep_fixed_settings(consultation: Consultation, draft: ConsultationDraft) ->
 
 
 def open_(consultation: Consultation, actor: User) -> None:
-    """Open a draft to respondents; refused while an offered language lacks a text."""
+    """Open a draft to respondents (at its scheduled date, if one is set) and freeze its version.
+
+    Refused while an offered language lacks a text or has a stale one, and while there is
+    nothing to answer.
+    """
     if consultation.status is not Status.DRAFT:
         raise Conflict(_l("Only a draft consultation can be opened."))
-    missing = consultation.missing_translations()
-    if missing:
-        languages = sorted({code for codes in missing.values() for code in codes})
-        raise Conflict(
-            _l(
-                "Complete the texts in every language before opening: %(languages)s.",
-                languages=", ".join(display_name(code, current_language()) for code in languages),
-            )
-        )
+    incomplete = [code for code, state in consultation.text_states().items()
+                  if state.missing or state.stale]
+    if incomplete:
+        raise Conflict(_l(
+            "Complete the texts in every language before opening: %(languages)s.",
+            languages=", ".join(display_name(code, current_language()) for code in incomplete)))
+    document = consultation.document()
+    if not list(document.questions()):
+        raise Conflict(_l("Add at least one question before opening."))
+    ranks_options = any(q.type is schema.QuestionType.RANKING and q.rank_source == "options"
+                        for q in document.questions())
+    if ranks_options and len(document.options) < 2:
+        raise Conflict(_l("Add at least two NPM options to rank before opening."))
+    now = utcnow()
+    consultation.version = schema.version(document)
     consultation.status = Status.OPEN
-    consultation.opened_at = utcnow()
+    consultation.opened_at = max(now, consultation.opens_at or now)
     db.session.flush()
-    _record("consultation.opened", consultation, actor)
+    _record("consultation.opened", consultation, actor, {"version": consultation.version})
 
 
 def close(consultation: Consultation, actor: User) -> None:
+    """Stop taking answers now (also when a closing date has already passed)."""
     if consultation.status is not Status.OPEN:
         raise Conflict(_l("Only an open consultation can be closed."))
+    now = utcnow()
     consultation.status = Status.CLOSED
-    consultation.closed_at = utcnow()
+    consultation.closed_at = min(now, consultation.closes_at or now)
     db.session.flush()
     _record("consultation.closed", consultation, actor)
 

@@ -8,6 +8,7 @@ import pycountry
 from babel import Locale, UnknownLocaleError
 from flask import g
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 
 def current_language() -> str:
@@ -39,8 +40,15 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: pair[1].casefold())
 
 
+#: ISO 3166 leaves XA–XZ to its users: ``XX`` names the fictional State of demos and training.
+FICTIONAL_STATE = "XX"
+FICTIONAL_STATE_NAME = _l("Fictional State")
+
+
 def country_name(code: str, locale: str | None = None) -> str:
     """The name of country ``code`` in ``locale`` (the current UI language by default)."""
+    if code == FICTIONAL_STATE:
+        return str(FICTIONAL_STATE_NAME)
     language = locale or current_language()
     try:
         names: Mapping[str, str] = Locale.parse(language).territories
@@ -53,4 +61,4 @@ def country_name(code: str, locale: str | None = None) -> str:
 
 
 def is_country(code: str) -> bool:
-    return pycountry.countries.get(alpha_2=code) is not None
+    return code == FICTIONAL_STATE or pycountry.countries.get(alpha_2=code) is not None

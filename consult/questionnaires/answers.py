@@ -1,0 +1,340 @@
+"""Reading a respondent's form into checked answers: one row per answer (DESIGN.md §9).
+
+Pure Python: takes the submitted fields (anything with ``getlist``), the questionnaire and the
+allowed profile values, and returns the answers the database will store, or field-by-field
+errors with messages a respondent can act on. Nothing here raises on hostile input: unknown
+fields are ignored, text is cleaned of control characters, every value is checked against
+what the question offers, and questions hidden by their conditions are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from consult.forms import too_long
+from consult.opcat.vocabulary import PLACES
+from consult.questionnaires.schema import (
+    MATRIX_COLUMNS,
+    TEXT_TYPES,
+    YES_NO_CHOICES,
+    Condition,
+    ConditionOp,
+    Question,
+    Questionnaire,
+    QuestionType,
+)
+
+ORGANISATION_MAX = 200
+#: Control characters that have no place in an answer: C0 except tab and newlines, DEL,
+#: and the bidi embeddings, overrides and isolates that can disguise text (LRM/RLM stay).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+ANSWER_THIS = _l("Answer this question.")
+CHOOSE_OFFERED = _l("Choose one of the answers offered.")
+
+
+class FormData(Protocol):
+    def getlist(self, key: str) -> list[str]: ...
+
+
+@dataclass(frozen=True, order=True)
+class AnswerRow:
+    """One stored answer: a choice, a ranked item, a rated row, a number or a text."""
+
+    question_key: str
+    item_key: str = ""
+    choice_key: str = ""
+    rank: int | None = None
+    number: float | None = None
+    text: str | None = None
+
+
+@dataclass
+class ProfileAnswers:
+    category: str = ""
+    jurisdiction: str = ""
+    place: str = ""
+    organisation: str = ""
+
+
+@dataclass
+class Submission:
+    """What a respondent sent, checked: the profile, answers by question, and errors by field."""
+
+    profile: ProfileAnswers = field(default_factory=ProfileAnswers)
+    answers: dict[str, list[AnswerRow]] = field(default_factory=dict)
+    errors: dict[str, LazyString] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[AnswerRow]:
+        return [row for rows in self.answers.values() for row in rows]
+
+    def digest(self) -> str:
+        """SHA-256 of the profile and the answers, to tell a retry from a different answer."""
+        data = {"profile": vars(self.profile), "rows": [vars(r) for r in sorted(self.rows)]}
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def field_name(question: Question | str, item: str | None = None) -> str:
+    """The form field of a question (or of one item of a ranking or matrix)."""
+    key = question if isinstance(question, str) else question.key
+    return f"q-{key}" if item is None else f"q-{key}-{item}"
+
+
+def field_names(question: Question, document: Questionnaire) -> list[str]:
+    """Every form field a question uses."""
+    if question.type is QuestionType.RANKING:
+        return [field_name(question, c.key) for c in document.items_of(question)]
+    if question.type is QuestionType.MATRIX:
+        return [field_name(question, row) for row in question.rows]
+    return [field_name(question)]
+
+
+PROFILE_FIELDS = ("p-category", "p-jurisdiction", "p-place", "p-organisation")
+
+
+def clean_text(value: str) -> str:
+    """Text as stored: no control characters, ``\\n`` newlines, no surrounding blanks."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _values(form: FormData, name: str) -> list[str]:
+    return [clean_text(v) for v in form.getlist(name) if clean_text(v)]
+
+
+# Conditions --------------------------------------------------------------------------------
+
+
+def condition_met(condition: Condition | None, answers: dict[str, list[AnswerRow]]) -> bool:
+    """Whether a question with ``condition`` is shown, given the answers so far."""
+    if condition is None:
+        return True
+    rows = answers.get(condition.question, [])
+    chosen = {row.choice_key for row in rows}
+    if condition.op is ConditionOp.ANSWERED:
+        return bool(rows)
+    if condition.op is ConditionOp.EQUALS:
+        return chosen == {condition.value}
+    if condition.op is ConditionOp.NOT_EQUALS:
+        return chosen != {condition.value}
+    return condition.value in chosen
+
+
+# Questions ---------------------------------------------------------------------------------
+
+
+def read_question(question: Question, document: Questionnaire,
+                  form: FormData) -> tuple[list[AnswerRow], dict[str, LazyString]]:
+    """The answer rows of one question, or the errors of its fields."""
+    reader = _READERS[question.type]
+    rows, errors = reader(question, document, form)
+    if not rows and not errors and question.required:
+        errors = {field_names(question, document)[0]: ANSWER_THIS}
+    if rows and question.required and question.type is QuestionType.MATRIX:
+        rated = {row.item_key for row in rows}
+        errors = {field_name(question, r): _l("Rate this guarantee too.")
+                  for r in question.rows if r not in rated}
+    return (rows, {}) if not errors else ([], errors)
+
+
+Result = tuple[list[AnswerRow], dict[str, LazyString]]
+
+
+def _choices(question: Question, document: Questionnaire, form: FormData) -> Result:
+    name = field_name(question)
+    values = _values(form, name)
+    offered = ([*YES_NO_CHOICES] if question.type is QuestionType.YES_NO
+               else [c.key for c in question.choices])
+    many = question.type is QuestionType.MULTIPLE
+    if any(v not in offered for v in values) or (len(values) > 1 and not many):
+        return [], {name: CHOOSE_OFFERED}
+    rows = []
+    for value in dict.fromkeys(values):
+        number = offered.index(value) + 1 if question.type is QuestionType.SCALE else None
+        rows.append(AnswerRow(question.key, choice_key=value, number=number))
+    return rows, {}
+
+
+def _ranking(question: Question, document: Questionnaire, form: FormData) -> Result:
+    items = [c.key for c in document.items_of(question)]
+    ranks: dict[str, int] = {}
+    errors: dict[str, LazyString] = {}
+    for item in items:
+        name = field_name(question, item)
+        values = _values(form, name)
+        if not values:
+            continue
+        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= len(items):
+            errors[name] = _l("Choose a rank from 1 to %(n)d, or leave it empty.", n=len(items))
+            continue
+        ranks[item] = int(values[0])
+    seen: dict[int, str] = {}
+    for item, rank in ranks.items():
+        if rank in seen:
+            errors[field_name(question, item)] = _l("Give each rank only once.")
+        seen[rank] = item
+    if errors:
+        return [], errors
+    # Only some items may be ranked; gaps close up (ranks 1 and 3 become 1 and 2).
+    ordered = sorted(ranks, key=lambda item: ranks[item])
+    return [AnswerRow(question.key, choice_key=item, rank=n)
+            for n, item in enumerate(ordered, start=1)], {}
+
+
+def _matrix(question: Question, document: Questionnaire, form: FormData) -> Result:
+    rows, errors = [], {}
+    for row in question.rows:
+        name = field_name(question, row)
+        values = _values(form, name)
+        if not values:
+            continue
+        if len(values) > 1 or values[0] not in MATRIX_COLUMNS:
+            errors[name] = CHOOSE_OFFERED
+            continue
+        rows.append(AnswerRow(question.key, item_key=row, choice_key=values[0]))
+    return (rows, errors) if not errors else ([], errors)
+
+
+def _text(question: Question, document: Questionnaire, form: FormData) -> Result:
+    name = field_name(question)
+    text = "\n".join(_values(form, name))
+    if not text:
+        return [], {}
+    if len(text) > question.max_length:
+        return [], {name: too_long(question.max_length)}
+    return [AnswerRow(question.key, text=text)], {}
+
+
+def _number(question: Question, document: Questionnaire, form: FormData) -> Result:
+    name = field_name(question)
+    values = _values(form, name)
+    if not values:
+        return [], {}
+    raw = values[0].replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if len(values) > 1 or len(raw) > 30 or not re.fullmatch(r"[-+]?\d+(\.\d+)?", raw):
+        return [], {name: _l("Enter a number, such as 12 or 3.5.")}
+    number = float(raw)
+    if question.integer and not number.is_integer():
+        return [], {name: _l("Enter a whole number.")}
+    low, high = question.min_value, question.max_value
+    if (low is not None and number < low) or (high is not None and number > high):
+        return [], {name: _range_message(low, high)}
+    return [AnswerRow(question.key, number=number)], {}
+
+
+def _range_message(low: float | None, high: float | None) -> LazyString:
+    if low is not None and high is not None:
+        return _l("Enter a number from %(min)s to %(max)s.", min=_show(low), max=_show(high))
+    if low is not None:
+        return _l("Enter a number of at least %(min)s.", min=_show(low))
+    return _l("Enter a number of at most %(max)s.", max=_show(high or 0))
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+_READERS = {
+    QuestionType.SINGLE: _choices,
+    QuestionType.MULTIPLE: _choices,
+    QuestionType.SCALE: _choices,
+    QuestionType.YES_NO: _choices,
+    QuestionType.RANKING: _ranking,
+    QuestionType.MATRIX: _matrix,
+    QuestionType.SHORT_TEXT: _text,
+    QuestionType.LONG_TEXT: _text,
+    QuestionType.NUMBER: _number,
+}
+assert set(_READERS) == set(QuestionType)
+assert TEXT_TYPES <= set(_READERS)
+
+
+def visible_questions(questions: Iterable[Question], document: Questionnaire,
+                      form: FormData) -> list[Question]:
+    """The questions shown to someone who sent ``form``: conditions are followed in order."""
+    answers: dict[str, list[AnswerRow]] = {}
+    shown = []
+    for question in questions:
+        if not condition_met(question.condition, answers):
+            continue
+        shown.append(question)
+        answers[question.key] = read_question(question, document, form)[0]
+    return shown
+
+
+def read_answers(questions: Iterable[Question], document: Questionnaire,
+                 form: FormData) -> Submission:
+    """Check every shown question of ``questions``; hidden ones are dropped whatever was sent."""
+    submission = Submission()
+    for question in questions:
+        if not condition_met(question.condition, submission.answers):
+            continue
+        rows, errors = read_question(question, document, form)
+        submission.errors.update(errors)
+        if rows:
+            submission.answers[question.key] = rows
+    return submission
+
+
+# Profile -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileRules:
+    """What the profile may contain for this consultation and channel."""
+
+    categories: Collection[str]
+    jurisdictions: Collection[str] = ()
+    ask_place: bool = False
+    ask_organisation: bool = False
+
+
+def read_profile(rules: ProfileRules, form: FormData) -> tuple[ProfileAnswers,
+                                                               dict[str, LazyString]]:
+    profile, errors = ProfileAnswers(), {}
+    category = _values(form, "p-category")
+    if not category:
+        errors["p-category"] = _l("Choose the group you belong to.")
+    elif len(category) > 1 or category[0] not in rules.categories:
+        errors["p-category"] = CHOOSE_OFFERED
+    else:
+        profile.category = category[0]
+    if rules.jurisdictions:
+        jurisdiction = _values(form, "p-jurisdiction")
+        if not jurisdiction:
+            errors["p-jurisdiction"] = _l("Choose where you are.")
+        elif len(jurisdiction) > 1 or jurisdiction[0] not in rules.jurisdictions:
+            errors["p-jurisdiction"] = CHOOSE_OFFERED
+        else:
+            profile.jurisdiction = jurisdiction[0]
+    if rules.ask_place:
+        place = _values(form, "p-place")
+        if place and (len(place) > 1 or place[0] not in PLACES):
+            errors["p-place"] = CHOOSE_OFFERED
+        elif place:
+            profile.place = place[0]
+    if rules.ask_organisation:
+        organisation = " ".join(_values(form, "p-organisation"))
+        if len(organisation) > ORGANISATION_MAX:
+            errors["p-organisation"] = too_long(ORGANISATION_MAX)
+        else:
+            profile.organisation = organisation
+    return profile, errors
+
+
+def read_submission(rules: ProfileRules, questions: Iterable[Question],
+                    document: Questionnaire, form: FormData) -> Submission:
+    """The profile and every shown question, checked together."""
+    submission = read_answers(questions, document, form)
+    submission.profile, profile_errors = read_profile(rules, form)
+    submission.errors = {**profile_errors, **submission.errors}
+    return submission
