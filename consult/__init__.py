@@ -88,11 +88,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import consult.respond.models  # noqa: F401 - every model is known to migrations
-
     from consult.accounts.views import bp as accounts
     from consult.consultations.views import bp as consultations
     from consult.i18n.views import bp as i18n
     from consult.questionnaires.views import bp as questionnaires
+    from consult.respond.admin import bp as respond_admin
     from consult.respond.views import bp as respond
     from consult.respond.views import root
 
@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n)
     app.register_blueprint(questionnaires)
     app.register_blueprint(respond)
+    app.register_blueprint(respond_admin)
     app.register_blueprint(root)
 
 

@@ -61,7 +61,7 @@ class Settings:
     #: Optional Redis for shared rate limits and background jobs.
     redis_url: str = ""
     #: Largest request body accepted, in bytes.
-    max_request_bytes: int = 2 * 1024 * 1024
+    max_request_bytes: int = 4 * 1024 * 1024
     #: Where the instance keeps its files (SQLite database, development secret).
     instance_path: Path = field(default=ROOT / "instance")
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from babel import dates
 from flask import Flask, g, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from consult.accounts.permissions import Permission
 from consult.i18n.content import country_name, resolve
+from consult.i18n.content import zone as zone_info
 from consult.i18n.locales import UI_LOCALES, direction, display_name
 
 
@@ -19,7 +22,7 @@ def language_links() -> list[tuple[str, str, str | None]]:
     """
     prefixed = g.get("lang") is not None and request.endpoint is not None
     links = []
-    for code in UI_LOCALES:
+    for code in (*UI_LOCALES, *g.get("extra_languages", ())):
         url = None
         if prefixed:
             url = url_for(request.endpoint or "", **{**(request.view_args or {}), "lang": code})
@@ -27,11 +30,22 @@ def language_links() -> list[tuple[str, str, str | None]]:
     return links
 
 
+def local_datetime(moment: datetime | None, zone: str, format: str = "medium") -> str:
+    """``moment`` as a wall-clock time in ``zone``, written the reader's way, zone named."""
+    if moment is None:
+        return ""
+    locale = get_locale() or "en"
+    written = dates.format_datetime(moment, format, tzinfo=zone_info(zone), locale=locale)
+    return f"{written} ({zone.replace('_', ' ')})"
+
+
 def template_context() -> dict[str, Any]:
     locale = get_locale()
     language = locale.language if locale else "en"
+    content = g.get("content_locale")
     return {
         "ui_language": language,
+        "current_switch": content if content and content not in UI_LOCALES else language,
         "ui_direction": direction(language),
         "language_links": language_links,
     }
@@ -45,8 +59,10 @@ def init_app(app: Flask) -> None:
         language_name=display_name,
         format_date=format_date,
         format_datetime=format_datetime,
+        format_number=format_decimal,
         Permission=Permission,
         text_direction=direction,
+        local_datetime=local_datetime,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

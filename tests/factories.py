@@ -18,6 +18,20 @@ from consult.accounts.models import Organisation
 from consult.accounts.permissions import Role
 from consult.consultations import services as consultations
 from consult.extensions import db
+from consult.questionnaires import services as questionnaires
+from consult.questionnaires.schema import (
+    Choice,
+    Condition,
+    ConditionOp,
+    JurisdictionMode,
+    Option,
+    Profile,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+    to_json,
+)
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -72,7 +86,9 @@ class Factory:
         *,
         opened: bool = False,
         complete: bool = True,
+        questionnaire: Questionnaire | None = None,
     ) -> str:
+        """A consultation; ``opened`` gives it a questionnaire (the sample one by default)."""
         owner = self.member(organisation, [Role.OWNER])
         codes = list(locales)
         with self.app.app_context():
@@ -93,7 +109,103 @@ class Factory:
             )
             if not complete:
                 consultation.summary = {codes[0]: consultation.summary[codes[0]]}
+            if questionnaire is not None or opened:
+                document = questionnaire or sample_questionnaire(codes)
+                questionnaires.import_json(consultation, actor, to_json(document))
             if opened:
                 consultations.open_(consultation, actor)
             db.session.commit()
         return slug
+
+
+def texts(locales: Iterable[str], text: str) -> dict[str, str]:
+    """The same text tagged by language: ``{"en": "[en] text", "ar": "[ar] text"}``."""
+    return {code: f"[{code}] {text}" for code in locales}
+
+
+def sample_questionnaire(locales: Iterable[str] = ("en", "fr", "ar")) -> Questionnaire:
+    """A questionnaire with every question type, conditions and two NPM options."""
+    codes = list(locales)
+
+    def t(text: str) -> dict[str, str]:
+        return texts(codes, text)
+
+    def choices(*keys: str) -> list[Choice]:
+        return [Choice(key, t(f"choice {key}")) for key in keys]
+
+    return Questionnaire(
+        options=[
+            Option("ombuds", "ombuds", t("Ombuds"), t("An ombuds office")),
+            Option("new-body", "new_specialised", t("New body"), t("A new body")),
+        ],
+        profile=Profile(
+            jurisdiction=JurisdictionMode.CUSTOM,
+            ask_place=True,
+            custom_jurisdictions=[Choice("north", t("North")), Choice("south", t("South"))],
+        ),
+        sections=[
+            Section(
+                "s1",
+                t("Your views"),
+                questions=[
+                    Question(
+                        "model",
+                        QuestionType.SINGLE,
+                        t("Preferred model"),
+                        required=True,
+                        choices=choices("a", "b", "c"),
+                    ),
+                    Question(
+                        "why",
+                        QuestionType.LONG_TEXT,
+                        t("Why?"),
+                        max_length=500,
+                        condition=Condition("model", ConditionOp.EQUALS, "c"),
+                    ),
+                    Question("ranking", QuestionType.RANKING, t("Rank the options")),
+                    Question(
+                        "topics", QuestionType.MULTIPLE, t("Topics"), choices=choices("x", "y")
+                    ),
+                    Question(
+                        "more",
+                        QuestionType.SHORT_TEXT,
+                        t("More about y"),
+                        max_length=50,
+                        condition=Condition("topics", ConditionOp.INCLUDES, "y"),
+                    ),
+                ],
+            ),
+            Section(
+                "s2",
+                t("Guarantees"),
+                questions=[
+                    Question(
+                        "scale", QuestionType.SCALE, t("Trust"), choices=choices("1", "2", "3")
+                    ),
+                    Question(
+                        "matrix",
+                        QuestionType.MATRIX,
+                        t("Rate"),
+                        rows=["functional_independence", "resources"],
+                    ),
+                    Question("visited", QuestionType.YES_NO, t("Visited?")),
+                    Question(
+                        "visits",
+                        QuestionType.NUMBER,
+                        t("How many visits?"),
+                        min_value=0,
+                        max_value=100,
+                        integer=True,
+                        condition=Condition("visited", ConditionOp.NOT_EQUALS, "no"),
+                    ),
+                    Question(
+                        "detail",
+                        QuestionType.SHORT_TEXT,
+                        t("Detail"),
+                        max_length=20,
+                        condition=Condition("visited", ConditionOp.ANSWERED),
+                    ),
+                ],
+            ),
+        ],
+    )

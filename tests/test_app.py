@@ -74,7 +74,7 @@ def test_production_cookies_are_secure(settings_for: Callable[..., dict[str, Any
 def test_too_large_requests_get_a_translated_413(app: Flask, page: Page) -> None:
     page.post(
         "/admin/login",
-        {"email": "y" * (3 * 1024 * 1024)},
+        {"email": "y" * (5 * 1024 * 1024)},
         csrf=False,
         headers={"Accept-Language": "fr"},
     )

@@ -149,16 +149,22 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
 
     def text_slots(self, document: Questionnaire | None = None) -> list[TextSlot]:
         """Every translatable text: the consultation's own, then the questionnaire's."""
-        own = [TextSlot("consultation.title", self.title, True),
-               TextSlot("consultation.summary", self.summary, True),
-               TextSlot("consultation.use_of_input", self.use_of_input or {}, False)]
+        own = [
+            TextSlot("consultation.title", self.title, True),
+            TextSlot("consultation.summary", self.summary, True),
+            TextSlot("consultation.use_of_input", self.use_of_input or {}, False),
+        ]
         return [*own, *text_slots(document or self.document())]
 
     def text_states(self) -> dict[str, TextState]:
         """For each offered language, the texts still missing and those gone stale."""
         document = self.document()
-        return text_states(self.text_slots(document), document.sources, self.default_locale,
-                           list(self.offered_locales))
+        return text_states(
+            self.text_slots(document),
+            document.sources,
+            self.default_locale,
+            list(self.offered_locales),
+        )
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug}>"

@@ -6,7 +6,6 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
@@ -26,7 +25,7 @@ from consult.db import utcnow
 from consult.errors import Conflict, NotFound, ValidationFailed
 from consult.extensions import db
 from consult.forms import too_long
-from consult.i18n.content import current_language, is_country
+from consult.i18n.content import current_language, is_country, timezones
 from consult.i18n.locales import UI_LOCALES, display_name, is_known_language
 from consult.questionnaires import schema
 
@@ -169,7 +168,7 @@ def _language_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
 
 def _schedule_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
     errors: dict[str, list[object]] = {}
-    if draft.timezone not in available_timezones():
+    if draft.timezone not in timezones():
         errors["timezone"] = [_l("Choose a time zone from the list.")]
     if draft.ui_fallback_locale not in UI_LOCALES:
         errors["ui_fallback_locale"] = [_l("Choose one of the interface languages.")]
@@ -194,8 +193,9 @@ def create(organisation: Organisation, draft: ConsultationDraft, actor: User) ->
     check(draft)
     consultation = Consultation(organisation=organisation, **vars(draft))
     document = schema.Questionnaire()
-    schema.update_sources([], consultation.text_slots(document), document.sources,
-                          draft.default_locale, {})
+    schema.update_sources(
+        [], consultation.text_slots(document), document.sources, draft.default_locale, {}
+    )
     consultation.questionnaire = schema.to_dict(document)
     db.session.add(consultation)
     db.session.flush()
@@ -208,8 +208,12 @@ def create(organisation: Organisation, draft: ConsultationDraft, actor: User) ->
     return consultation
 
 
-def update(consultation: Consultation, draft: ConsultationDraft, actor: User,
-           reviewed: Mapping[str, Collection[str]] | None = None) -> None:
+def update(
+    consultation: Consultation,
+    draft: ConsultationDraft,
+    actor: User,
+    reviewed: Mapping[str, Collection[str]] | None = None,
+) -> None:
     """Change a consultation's settings and texts.
 
     Address, country and languages are fixed once the consultation has opened; after that
@@ -226,8 +230,13 @@ def update(consultation: Consultation, draft: ConsultationDraft, actor: User,
     before = consultation.text_slots(document)
     for name, value in vars(draft).items():
         setattr(consultation, name, value)
-    schema.update_sources(before, consultation.text_slots(document), document.sources,
-                          consultation.default_locale, reviewed or {})
+    schema.update_sources(
+        before,
+        consultation.text_slots(document),
+        document.sources,
+        consultation.default_locale,
+        reviewed or {},
+    )
     consultation.questionnaire = schema.to_dict(document)
     db.session.flush()
     if changed:
@@ -254,17 +263,23 @@ def open_(consultation: Consultation, actor: User) -> None:
     """
     if consultation.status is not Status.DRAFT:
         raise Conflict(_l("Only a draft consultation can be opened."))
-    incomplete = [code for code, state in consultation.text_states().items()
-                  if state.missing or state.stale]
+    incomplete = [
+        code for code, state in consultation.text_states().items() if state.missing or state.stale
+    ]
     if incomplete:
-        raise Conflict(_l(
-            "Complete the texts in every language before opening: %(languages)s.",
-            languages=", ".join(display_name(code, current_language()) for code in incomplete)))
+        raise Conflict(
+            _l(
+                "Complete the texts in every language before opening: %(languages)s.",
+                languages=", ".join(display_name(code, current_language()) for code in incomplete),
+            )
+        )
     document = consultation.document()
     if not list(document.questions()):
         raise Conflict(_l("Add at least one question before opening."))
-    ranks_options = any(q.type is schema.QuestionType.RANKING and q.rank_source == "options"
-                        for q in document.questions())
+    ranks_options = any(
+        q.type is schema.QuestionType.RANKING and q.rank_source == "options"
+        for q in document.questions()
+    )
     if ranks_options and len(document.options) < 2:
         raise Conflict(_l("Add at least two NPM options to rank before opening."))
     now = utcnow()

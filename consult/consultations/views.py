@@ -14,6 +14,7 @@ from consult.consultations.forms import ConsultationForm, consultation_form
 from consult.consultations.models import Consultation, Status
 from consult.extensions import db
 from consult.forms import ActionForm
+from consult.respond import services as responses
 
 bp = Blueprint("consultations", __name__, url_prefix="/admin")
 
@@ -50,6 +51,8 @@ def show(organisation: Organisation, membership: Membership, slug: str) -> str:
     consultation = services.get(organisation, slug)
     return render_template(
         "consultations/show.html",
+        states=consultation.text_states(),
+        response_total=responses.total(consultation),
         organisation=organisation,
         membership=membership,
         consultation=consultation,
@@ -70,7 +73,7 @@ def edit(
     errors = _problems(form, consultation)
     if errors:
         return _settings_page(organisation, form, consultation, errors)
-    services.update(consultation, form.draft(), membership.user)
+    services.update(consultation, form.draft(), membership.user, form.reviewed_paths())
     db.session.commit()
     flash(_("The consultation was saved."), "success")
     return redirect(url_for(".show", org=organisation.slug, slug=consultation.slug))
@@ -114,6 +117,14 @@ def _problems(form: ConsultationForm, current: Consultation | None) -> dict[str,
     return {name: list(messages) for name, messages in form.errors.items()}
 
 
+def _source_text(consultation: Consultation | None, path: str) -> str:
+    """The default-language text of a consultation text ``consultation.<field>``."""
+    if consultation is None or not path.startswith("consultation."):
+        return ""
+    texts = getattr(consultation, path.split(".", 1)[1], None) or {}
+    return str(texts.get(consultation.default_locale, ""))
+
+
 def _settings_page(
     organisation: Organisation,
     form: ConsultationForm,
@@ -128,11 +139,18 @@ def _settings_page(
         known = list(form[name].errors)
         form[name].errors = known + [str(m) for m in messages if str(m) not in known]
     status = 400 if errors or form.errors else 200
+    states = consultation.text_states() if consultation is not None else {}
+    stale = {
+        (path, code): _source_text(consultation, path)
+        for code, state in states.items()
+        for path in state.stale
+    }
     return render_template(
         "consultations/settings.html",
         organisation=organisation,
         form=form,
         consultation=consultation,
         unplaced=unplaced,
+        stale=stale,
         Status=Status,
     ), status

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale, UnknownLocaleError
@@ -62,3 +64,14 @@ def country_name(code: str, locale: str | None = None) -> str:
 
 def is_country(code: str) -> bool:
     return code == FICTIONAL_STATE or pycountry.countries.get(alpha_2=code) is not None
+
+
+@cache
+def timezones() -> frozenset[str]:
+    """IANA time zone names known to this machine (read once: listing them walks the disk)."""
+    return frozenset(available_timezones())
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone ``name``, or UTC when it is unknown."""
+    return ZoneInfo(name if name in timezones() else "UTC")

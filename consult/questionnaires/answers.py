@@ -132,8 +132,9 @@ def condition_met(condition: Condition | None, answers: dict[str, list[AnswerRow
 # Questions ---------------------------------------------------------------------------------
 
 
-def read_question(question: Question, document: Questionnaire,
-                  form: FormData) -> tuple[list[AnswerRow], dict[str, LazyString]]:
+def read_question(
+    question: Question, document: Questionnaire, form: FormData
+) -> tuple[list[AnswerRow], dict[str, LazyString]]:
     """The answer rows of one question, or the errors of its fields."""
     reader = _READERS[question.type]
     rows, errors = reader(question, document, form)
@@ -141,8 +142,11 @@ def read_question(question: Question, document: Questionnaire,
         errors = {field_names(question, document)[0]: ANSWER_THIS}
     if rows and question.required and question.type is QuestionType.MATRIX:
         rated = {row.item_key for row in rows}
-        errors = {field_name(question, r): _l("Rate this guarantee too.")
-                  for r in question.rows if r not in rated}
+        errors = {
+            field_name(question, r): _l("Rate this guarantee too.")
+            for r in question.rows
+            if r not in rated
+        }
     return (rows, {}) if not errors else ([], errors)
 
 
@@ -152,8 +156,11 @@ Result = tuple[list[AnswerRow], dict[str, LazyString]]
 def _choices(question: Question, document: Questionnaire, form: FormData) -> Result:
     name = field_name(question)
     values = _values(form, name)
-    offered = ([*YES_NO_CHOICES] if question.type is QuestionType.YES_NO
-               else [c.key for c in question.choices])
+    offered = (
+        [*YES_NO_CHOICES]
+        if question.type is QuestionType.YES_NO
+        else [c.key for c in question.choices]
+    )
     many = question.type is QuestionType.MULTIPLE
     if any(v not in offered for v in values) or (len(values) > 1 and not many):
         return [], {name: CHOOSE_OFFERED}
@@ -186,8 +193,9 @@ def _ranking(question: Question, document: Questionnaire, form: FormData) -> Res
         return [], errors
     # Only some items may be ranked; gaps close up (ranks 1 and 3 become 1 and 2).
     ordered = sorted(ranks, key=lambda item: ranks[item])
-    return [AnswerRow(question.key, choice_key=item, rank=n)
-            for n, item in enumerate(ordered, start=1)], {}
+    return [
+        AnswerRow(question.key, choice_key=item, rank=n) for n, item in enumerate(ordered, start=1)
+    ], {}
 
 
 def _matrix(question: Question, document: Questionnaire, form: FormData) -> Result:
@@ -240,6 +248,7 @@ def _range_message(low: float | None, high: float | None) -> LazyString:
 
 
 def _show(number: float) -> str:
+    number = float(number)
     return str(int(number)) if number.is_integer() else str(number)
 
 
@@ -255,11 +264,12 @@ _READERS = {
     QuestionType.NUMBER: _number,
 }
 assert set(_READERS) == set(QuestionType)
-assert TEXT_TYPES <= set(_READERS)
+assert set(_READERS) >= TEXT_TYPES
 
 
-def visible_questions(questions: Iterable[Question], document: Questionnaire,
-                      form: FormData) -> list[Question]:
+def visible_questions(
+    questions: Iterable[Question], document: Questionnaire, form: FormData
+) -> list[Question]:
     """The questions shown to someone who sent ``form``: conditions are followed in order."""
     answers: dict[str, list[AnswerRow]] = {}
     shown = []
@@ -271,8 +281,9 @@ def visible_questions(questions: Iterable[Question], document: Questionnaire,
     return shown
 
 
-def read_answers(questions: Iterable[Question], document: Questionnaire,
-                 form: FormData) -> Submission:
+def read_answers(
+    questions: Iterable[Question], document: Questionnaire, form: FormData
+) -> Submission:
     """Check every shown question of ``questions``; hidden ones are dropped whatever was sent."""
     submission = Submission()
     for question in questions:
@@ -298,8 +309,9 @@ class ProfileRules:
     ask_organisation: bool = False
 
 
-def read_profile(rules: ProfileRules, form: FormData) -> tuple[ProfileAnswers,
-                                                               dict[str, LazyString]]:
+def read_profile(
+    rules: ProfileRules, form: FormData
+) -> tuple[ProfileAnswers, dict[str, LazyString]]:
     profile, errors = ProfileAnswers(), {}
     category = _values(form, "p-category")
     if not category:
@@ -331,8 +343,9 @@ def read_profile(rules: ProfileRules, form: FormData) -> tuple[ProfileAnswers,
     return profile, errors
 
 
-def read_submission(rules: ProfileRules, questions: Iterable[Question],
-                    document: Questionnaire, form: FormData) -> Submission:
+def read_submission(
+    rules: ProfileRules, questions: Iterable[Question], document: Questionnaire, form: FormData
+) -> Submission:
     """The profile and every shown question, checked together."""
     submission = read_answers(questions, document, form)
     submission.profile, profile_errors = read_profile(rules, form)

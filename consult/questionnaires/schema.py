@@ -24,7 +24,7 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from consult.opcat.vocabulary import GUARANTEES, NPM_MODELS, PLACES, STAKEHOLDERS
+from consult.opcat.vocabulary import GUARANTEES, NPM_MODELS, STAKEHOLDERS
 
 SCHEMA = 1
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -63,6 +63,7 @@ QUESTION_TYPE_LABELS: dict[QuestionType, LazyString] = {
 CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.SCALE})
 TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
 TEXT_LIMITS = {QuestionType.SHORT_TEXT: (200, 500), QuestionType.LONG_TEXT: (2000, 10000)}
+
 
 class Channel(StrEnum):
     """The ways answers come in (DESIGN.md §4)."""
@@ -173,6 +174,11 @@ class Question:
     integer: bool = False
     condition: Condition | None = None
 
+    def __post_init__(self) -> None:
+        # One spelling of each bound (12 and 12.0 alike), so the version hash is stable.
+        self.min_value = None if self.min_value is None else float(self.min_value)
+        self.max_value = None if self.max_value is None else float(self.max_value)
+
 
 @dataclass
 class Section:
@@ -227,8 +233,9 @@ class Questionnaire:
         return next((s for s in self.sections if s.key == key), None)
 
     def section_of(self, question_key: str) -> Section | None:
-        return next((s for s in self.sections
-                     if any(q.key == question_key for q in s.questions)), None)
+        return next(
+            (s for s in self.sections if any(q.key == question_key for q in s.questions)), None
+        )
 
     def for_channel(self, channel: str) -> list[Question]:
         return [q for q in self.questions() if channel in q.channels]
@@ -282,8 +289,9 @@ def structure(document: Questionnaire) -> dict[str, Any]:
 
 def version(document: Questionnaire) -> str:
     """SHA-256 (hex) of the canonical JSON of the structure (DESIGN.md §3)."""
-    canonical = json.dumps(structure(document), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
+    canonical = json.dumps(
+        structure(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -312,7 +320,9 @@ def from_json(text: str) -> Questionnaire:
 
 
 def _list(data: Mapping[str, Any], name: str, path: str = "") -> list[Any]:
-    value = data.get(name) or []
+    value = data.get(name)
+    if value is None:
+        return []
     if not isinstance(value, list):
         raise SchemaError(_l("Expected a list."), f"{path}{name}")
     return value
@@ -322,8 +332,9 @@ def _texts(value: Any, path: str) -> Texts:
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise SchemaError(_l("Expected texts by language, such as {\"en\": \"…\"}."), path)
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise SchemaError(_l('Expected texts by language, such as {"en": "…"}.'), path)
     return {k: v for k, v in value.items() if v.strip()}
 
 
@@ -357,11 +368,15 @@ def _profile(data: Any) -> Profile:
         raise SchemaError(_l("Unknown jurisdiction setting."), "profile.jurisdiction") from None
     return Profile(
         categories=list(data.get("categories", STAKEHOLDERS.keys())),
-        custom_categories=[_build(Choice, c, f"profile.custom_categories[{i}]")
-                           for i, c in enumerate(_list(data, "custom_categories", "profile."))],
+        custom_categories=[
+            _build(Choice, c, f"profile.custom_categories[{i}]")
+            for i, c in enumerate(_list(data, "custom_categories", "profile."))
+        ],
         jurisdiction=jurisdiction,
-        custom_jurisdictions=[_build(Choice, c, f"profile.custom_jurisdictions[{i}]") for i, c
-                              in enumerate(_list(data, "custom_jurisdictions", "profile."))],
+        custom_jurisdictions=[
+            _build(Choice, c, f"profile.custom_jurisdictions[{i}]")
+            for i, c in enumerate(_list(data, "custom_jurisdictions", "profile."))
+        ],
         ask_place=bool(data.get("ask_place", False)),
     )
 
@@ -370,10 +385,13 @@ def _section(data: Any, path: str) -> Section:
     if not isinstance(data, Mapping) or not isinstance(data.get("key"), str):
         raise SchemaError(_l("Every item needs a key."), path)
     return Section(
-        key=data["key"], title=_texts(data.get("title"), f"{path}.title"),
+        key=data["key"],
+        title=_texts(data.get("title"), f"{path}.title"),
         intro=_texts(data.get("intro"), f"{path}.intro"),
-        questions=[_question(q, f"{path}.questions[{i}]")
-                   for i, q in enumerate(_list(data, "questions", f"{path}."))],
+        questions=[
+            _question(q, f"{path}.questions[{i}]")
+            for i, q in enumerate(_list(data, "questions", f"{path}."))
+        ],
     )
 
 
@@ -381,19 +399,22 @@ def _question(data: Any, path: str) -> Question:
     if not isinstance(data, Mapping) or not isinstance(data.get("key"), str):
         raise SchemaError(_l("Every item needs a key."), path)
     try:
-        kind = QuestionType(data.get("type"))
+        kind = QuestionType(str(data.get("type")))
     except ValueError:
         raise SchemaError(_l("Unknown question type."), f"{path}.type") from None
     condition = data.get("condition")
     return Question(
-        key=data["key"], type=kind,
+        key=data["key"],
+        type=kind,
         text=_texts(data.get("text"), f"{path}.text"),
         help=_texts(data.get("help"), f"{path}.help"),
         easy=_texts(data.get("easy"), f"{path}.easy"),
         required=bool(data.get("required", False)),
         channels=list(data.get("channels", CHANNELS)),
-        choices=[_build(Choice, c, f"{path}.choices[{i}]")
-                 for i, c in enumerate(_list(data, "choices", f"{path}."))],
+        choices=[
+            _build(Choice, c, f"{path}.choices[{i}]")
+            for i, c in enumerate(_list(data, "choices", f"{path}."))
+        ],
         rank_source=str(data.get("rank_source", "options")),
         rows=list(data.get("rows", [])),
         max_length=_int(data.get("max_length", 0), f"{path}.max_length"),
@@ -408,7 +429,7 @@ def _condition(data: Any, path: str) -> Condition:
     if not isinstance(data, Mapping) or not isinstance(data.get("question"), str):
         raise SchemaError(_l("A condition needs the question it depends on."), path)
     try:
-        op = ConditionOp(data.get("op"))
+        op = ConditionOp(str(data.get("op")))
     except ValueError:
         raise SchemaError(_l("Unknown condition."), f"{path}.op") from None
     return Condition(question=data["question"], op=op, value=str(data.get("value", "")))
@@ -431,8 +452,11 @@ def _number(value: Any, path: str) -> float | None:
 def _sources(data: Any) -> dict[str, dict[str, str]]:
     if not isinstance(data, Mapping):
         return {}
-    return {str(path): {str(k): str(v) for k, v in value.items()}
-            for path, value in data.items() if isinstance(value, Mapping)}
+    return {
+        str(path): {str(k): str(v) for k, v in value.items()}
+        for path, value in data.items()
+        if isinstance(value, Mapping)
+    }
 
 
 # Rules -------------------------------------------------------------------------------------
@@ -454,14 +478,21 @@ def check(document: Questionnaire) -> None:
             _check_question(question, path)
             if question.condition is not None:
                 _check_condition(question.condition, seen, document, f"{path}.condition")
+                source = seen[question.condition.question]
+                if not set(question.channels) <= set(source.channels):
+                    raise SchemaError(
+                        _l("A question can only depend on a question asked in the same channels."),
+                        f"{path}.channels",
+                    )
             seen[question.key] = question
 
 
 def _unique_keys(keys: list[str], path: str) -> None:
     for i, key in enumerate(keys):
         if not KEY.match(key):
-            raise SchemaError(_l("Keys use 1 to 40 lowercase letters, digits, - and _."),
-                              f"{path}[{i}].key")
+            raise SchemaError(
+                _l("Keys use 1 to 40 lowercase letters, digits, - and _."), f"{path}[{i}].key"
+            )
         if key in keys[:i]:
             raise SchemaError(_l("The key %(key)s is used twice.", key=key), f"{path}[{i}].key")
 
@@ -473,8 +504,9 @@ def _check_profile(profile: Profile) -> None:
     _unique_keys([c.key for c in profile.custom_categories], "profile.custom_categories")
     clash = set(profile.categories) & {c.key for c in profile.custom_categories}
     if clash:
-        raise SchemaError(_l("The key %(key)s is used twice.", key=sorted(clash)[0]),
-                          "profile.custom_categories")
+        raise SchemaError(
+            _l("The key %(key)s is used twice.", key=sorted(clash)[0]), "profile.custom_categories"
+        )
     if not profile.categories and not profile.custom_categories:
         raise SchemaError(_l("Offer at least one stakeholder category."), "profile.categories")
     _unique_keys([c.key for c in profile.custom_jurisdictions], "profile.custom_jurisdictions")
@@ -491,8 +523,9 @@ def _check_question(question: Question, path: str) -> None:
         raise SchemaError(_l("Give at least two choices."), f"{path}.choices")
     if kind is QuestionType.RANKING:
         if question.rank_source not in ("options", "custom"):
-            raise SchemaError(_l("Rank either the NPM options or your own items."),
-                              f"{path}.rank_source")
+            raise SchemaError(
+                _l("Rank either the NPM options or your own items."), f"{path}.rank_source"
+            )
         if question.rank_source == "custom" and len(question.choices) < 2:
             raise SchemaError(_l("Give at least two choices."), f"{path}.choices")
     if kind is QuestionType.MATRIX:
@@ -501,8 +534,10 @@ def _check_question(question: Question, path: str) -> None:
         if len(set(question.rows)) != len(question.rows):
             raise SchemaError(_l("Each guarantee may appear once."), f"{path}.rows")
     if kind in TEXT_TYPES and not 1 <= question.max_length <= TEXT_LIMITS[kind][1]:
-        raise SchemaError(_l("The maximum length must be between 1 and %(max)d.",
-                             max=TEXT_LIMITS[kind][1]), f"{path}.max_length")
+        raise SchemaError(
+            _l("The maximum length must be between 1 and %(max)d.", max=TEXT_LIMITS[kind][1]),
+            f"{path}.max_length",
+        )
     low, high = question.min_value, question.max_value
     if kind is QuestionType.NUMBER and low is not None and high is not None and low > high:
         raise SchemaError(_l("The minimum is larger than the maximum."), f"{path}.min_value")
@@ -515,8 +550,9 @@ def answer_keys(question: Question, document: Questionnaire) -> list[str]:
     return [c.key for c in document.items_of(question)]
 
 
-def _check_condition(condition: Condition, earlier: Mapping[str, Question],
-                     document: Questionnaire, path: str) -> None:
+def _check_condition(
+    condition: Condition, earlier: Mapping[str, Question], document: Questionnaire, path: str
+) -> None:
     source = earlier.get(condition.question)
     if source is None:
         raise SchemaError(_l("A condition can only depend on an earlier question."), path)
@@ -525,9 +561,10 @@ def _check_condition(condition: Condition, earlier: Mapping[str, Question],
     if source.type in TEXT_TYPES | {QuestionType.NUMBER, QuestionType.MATRIX}:
         raise SchemaError(_l("This question can only be tested for an answer."), path)
     if condition.op is ConditionOp.INCLUDES and source.type not in (
-            QuestionType.MULTIPLE, QuestionType.RANKING):
-        raise SchemaError(_l("\"Includes\" applies to multiple choice and ranking questions."),
-                          path)
+        QuestionType.MULTIPLE,
+        QuestionType.RANKING,
+    ):
+        raise SchemaError(_l('"Includes" applies to multiple choice and ranking questions.'), path)
     if condition.value not in answer_keys(source, document):
         raise SchemaError(_l("Choose one of the answers of that question."), f"{path}.value")
 
@@ -572,8 +609,9 @@ def _question_slots(question: Question) -> Iterator[TextSlot]:
     yield TextSlot(f"{prefix}.text", question.text, True)
     yield TextSlot(f"{prefix}.help", question.help, False)
     yield TextSlot(f"{prefix}.easy", question.easy, False)
-    if question.type in CHOICE_TYPES or (question.type is QuestionType.RANKING
-                                         and question.rank_source == "custom"):
+    if question.type in CHOICE_TYPES or (
+        question.type is QuestionType.RANKING and question.rank_source == "custom"
+    ):
         for choice in question.choices:
             yield TextSlot(f"{prefix}.choice.{choice.key}.label", choice.label, True)
             yield TextSlot(f"{prefix}.choice.{choice.key}.easy", choice.easy, False)
@@ -585,8 +623,12 @@ class TextState:
     stale: list[str]
 
 
-def text_states(slots: Iterable[TextSlot], sources: Mapping[str, Mapping[str, str]],
-                default: str, locales: list[str]) -> dict[str, TextState]:
+def text_states(
+    slots: Iterable[TextSlot],
+    sources: Mapping[str, Mapping[str, str]],
+    default: str,
+    locales: list[str],
+) -> dict[str, TextState]:
     """For each offered locale: paths whose text is missing, and paths whose text is stale."""
     missing: dict[str, list[str]] = {code: [] for code in locales}
     stale: dict[str, list[str]] = {code: [] for code in locales}
@@ -602,8 +644,9 @@ def text_states(slots: Iterable[TextSlot], sources: Mapping[str, Mapping[str, st
     return {code: TextState(missing[code], stale[code]) for code in locales}
 
 
-def record_sources(sources: dict[str, dict[str, str]], slot: TextSlot, default: str,
-                   reviewed: set[str]) -> None:
+def record_sources(
+    sources: dict[str, dict[str, str]], slot: TextSlot, default: str, reviewed: set[str]
+) -> None:
     """Mark the translations of ``slot`` in ``reviewed`` locales as made from today's source."""
     source = slot.texts.get(default, "")
     entry = sources.setdefault(slot.path, {})
@@ -618,9 +661,13 @@ def record_all_sources(document: Questionnaire, default: str) -> None:
         record_sources(document.sources, slot, default, set(slot.texts))
 
 
-def update_sources(before: Iterable[TextSlot], after: Iterable[TextSlot],
-                   sources: dict[str, dict[str, str]], default: str,
-                   reviewed: Mapping[str, Collection[str]]) -> None:
+def update_sources(
+    before: Iterable[TextSlot],
+    after: Iterable[TextSlot],
+    sources: dict[str, dict[str, str]],
+    default: str,
+    reviewed: Mapping[str, Collection[str]],
+) -> None:
     """Bring ``sources`` up to date after an edit.
 
     A translation counts as made from today's default text when it is new, was changed, or
@@ -630,7 +677,11 @@ def update_sources(before: Iterable[TextSlot], after: Iterable[TextSlot],
     old = {slot.path: slot for slot in before}
     for slot in after:
         previous = old.get(slot.path)
-        touched = {code for code, text in slot.texts.items()
-                   if previous is None or previous.texts.get(code) != text
-                   or code in reviewed.get(slot.path, ())}
+        touched = {
+            code
+            for code, text in slot.texts.items()
+            if previous is None
+            or previous.texts.get(code) != text
+            or code in reviewed.get(slot.path, ())
+        }
         record_sources(sources, slot, default, touched)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
@@ -51,8 +52,15 @@ def structure_editable(consultation: Consultation) -> bool:
     return consultation.status is Status.DRAFT
 
 
-def save(consultation: Consultation, new: Questionnaire, actor: User, action: str,
-         *, reviewed: Reviewed | None = None, subject: str = "") -> None:
+def save(
+    consultation: Consultation,
+    new: Questionnaire,
+    actor: User,
+    action: str,
+    *,
+    reviewed: Reviewed | None = None,
+    subject: str = "",
+) -> None:
     """Check and store ``new``; refuse structural changes after opening (flushed)."""
     try:
         schema.check(new)
@@ -60,18 +68,30 @@ def save(consultation: Consultation, new: Questionnaire, actor: User, action: st
         raise InvalidQuestionnaire(error) from None
     frozen = not structure_editable(consultation)
     if frozen and schema.version(new) != consultation.version:
-        raise Conflict(_l("This consultation has opened: its questions and choices are fixed. "
-                          "Only texts can still be corrected."))
+        raise Conflict(
+            _l(
+                "This consultation has opened: its questions and choices are fixed. "
+                "Only texts can still be corrected."
+            )
+        )
     old = document(consultation)
-    schema.update_sources(schema.text_slots(old), schema.text_slots(new), new.sources,
-                          consultation.default_locale, reviewed or {})
+    schema.update_sources(
+        schema.text_slots(old),
+        schema.text_slots(new),
+        new.sources,
+        consultation.default_locale,
+        reviewed or {},
+    )
     _forget_removed_paths(new)
     consultation.questionnaire = schema.to_dict(new)
     flag_modified(consultation, "questionnaire")
-    record(f"questionnaire.{'text_corrected' if frozen else action}",
-           f"consultation:{consultation.uuid}", organisation_id=consultation.organisation_id,
-           actor_id=actor.id, details={"change": action, "item": subject} if subject else
-           {"change": action})
+    record(
+        f"questionnaire.{'text_corrected' if frozen else action}",
+        f"consultation:{consultation.uuid}",
+        organisation_id=consultation.organisation_id,
+        actor_id=actor.id,
+        details={"change": action, "item": subject} if subject else {"change": action},
+    )
 
 
 def _forget_removed_paths(new: Questionnaire) -> None:
@@ -101,8 +121,13 @@ def slug_key(text: str, existing: Iterable[str], prefix: str) -> str:
 # NPM options ------------------------------------------------------------------------------
 
 
-def put_option(consultation: Consultation, actor: User, option: Option,
-               original_key: str | None = None, reviewed: Reviewed | None = None) -> Option:
+def put_option(
+    consultation: Consultation,
+    actor: User,
+    option: Option,
+    original_key: str | None = None,
+    reviewed: Reviewed | None = None,
+) -> Option:
     """Add ``option`` (``original_key`` None) or replace the option ``original_key``."""
     new = document(consultation)
     if not option.key:
@@ -115,8 +140,9 @@ def put_option(consultation: Consultation, actor: User, option: Option,
 # Profile -----------------------------------------------------------------------------------
 
 
-def put_profile(consultation: Consultation, actor: User, profile: Profile,
-                reviewed: Reviewed | None = None) -> None:
+def put_profile(
+    consultation: Consultation, actor: User, profile: Profile, reviewed: Reviewed | None = None
+) -> None:
     new = document(consultation)
     new.profile = profile
     save(consultation, new, actor, "profile_saved", reviewed=reviewed)
@@ -125,8 +151,13 @@ def put_profile(consultation: Consultation, actor: User, profile: Profile,
 # Sections and questions --------------------------------------------------------------------
 
 
-def put_section(consultation: Consultation, actor: User, section: Section,
-                original_key: str | None = None, reviewed: Reviewed | None = None) -> Section:
+def put_section(
+    consultation: Consultation,
+    actor: User,
+    section: Section,
+    original_key: str | None = None,
+    reviewed: Reviewed | None = None,
+) -> Section:
     new = document(consultation)
     if not section.key:
         section = replace(section, key=new_key((s.key for s in new.sections), "section"))
@@ -140,8 +171,14 @@ def put_section(consultation: Consultation, actor: User, section: Section,
     return section
 
 
-def put_question(consultation: Consultation, actor: User, section_key: str, question: Question,
-                 original_key: str | None = None, reviewed: Reviewed | None = None) -> Question:
+def put_question(
+    consultation: Consultation,
+    actor: User,
+    section_key: str,
+    question: Question,
+    original_key: str | None = None,
+    reviewed: Reviewed | None = None,
+) -> Question:
     """Add a question at the end of a section, or replace one (possibly moving sections)."""
     new = document(consultation)
     target = new.section(section_key)
@@ -198,7 +235,7 @@ def move(consultation: Consultation, actor: User, kind: str, key: str, delta: in
     """Move an option, section or question one place up (``-1``) or down (``+1``)."""
     new = document(consultation)
     if kind == "option":
-        items: list = new.options  # type: ignore[type-arg]
+        items: list[Any] = new.options
     elif kind == "section":
         items = new.sections
     elif kind == "question":
@@ -221,18 +258,19 @@ def _refuse_dangling_conditions(document: Questionnaire) -> None:
     keys = {q.key for q in document.questions()}
     for question in document.questions():
         if question.condition is not None and question.condition.question not in keys:
-            raise Conflict(_l("Another question depends on this one. Change its display "
-                              "condition first."))
+            raise Conflict(
+                _l("Another question depends on this one. Change its display condition first.")
+            )
 
 
-def _without(items: list, key: str) -> list:  # type: ignore[type-arg]
+def _without(items: list[Any], key: str) -> list[Any]:
     remaining = [item for item in items if item.key != key]
     if len(remaining) == len(items):
         raise NotFound()
     return remaining
 
 
-def _replace_or_append(items: list, item: object, original_key: str | None) -> None:  # type: ignore[type-arg]
+def _replace_or_append(items: list[Any], item: Any, original_key: str | None) -> None:
     if original_key is None:
         items.append(item)
         return
@@ -258,7 +296,9 @@ def import_json(consultation: Consultation, actor: User, text: str) -> None:
         new = schema.from_json(text)
     except SchemaError as error:
         raise InvalidQuestionnaire(error) from None
-    new.sources = {}
+    # The consultation's own texts keep their review state; the imported ones count as current.
+    own = document(consultation).sources
+    new.sources = {path: marks for path, marks in own.items() if path.startswith("consultation.")}
     schema.record_all_sources(new, consultation.default_locale)
     consultation.questionnaire = {}
     save(consultation, new, actor, "imported")

@@ -50,17 +50,14 @@ class Response(db.Model):  # type: ignore[name-defined]
     #: SHA-256 of the answers, to tell a retry from a different answer under the same key.
     answers_digest: Mapped[str | None] = mapped_column(String(64))
 
-    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan",
-                                                 passive_deletes=True)
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class Answer(db.Model):  # type: ignore[name-defined]
     """One answer: a chosen choice, a ranked item, a rated guarantee, a number or a text."""
 
     __tablename__ = "answer"
-    __table_args__ = (
-        CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),
-    )
+    __table_args__ = (CheckConstraint("rank IS NULL OR rank >= 1", name="rank_positive"),)
 
     response_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True

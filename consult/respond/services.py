@@ -36,24 +36,29 @@ class NotAccepting(Conflict):
 
 
 class KeyReused(Conflict):
-    default_message = _l("These answers were already sent from this form, with different "
-                         "content. Reload the questionnaire to answer again.")
+    default_message = _l(
+        "These answers were already sent from this form, with different "
+        "content. Reload the questionnaire to answer again."
+    )
 
 
 def questions_for(document: Questionnaire, channel: Channel) -> list[Question]:
     return document.for_channel(channel)
 
 
-def category_choices(document: Questionnaire, channel: Channel,
-                     locale: str, default_locale: str) -> list[tuple[str, str]]:
+def category_choices(
+    document: Questionnaire, channel: Channel, locale: str, default_locale: str
+) -> list[tuple[str, str]]:
     """Stakeholder categories a respondent of ``channel`` may choose, labelled."""
     from consult.i18n.content import resolve
 
     keys = [k for k in document.profile.categories if _fits(k, channel)]
     choices = [(k, STAKEHOLDERS.label(k)) for k in keys]
     if channel in NAMED_CHANNELS:
-        choices += [(c.key, resolve(c.label, default_locale, locale))
-                    for c in document.profile.custom_categories]
+        choices += [
+            (c.key, resolve(c.label, default_locale, locale))
+            for c in document.profile.custom_categories
+        ]
     return choices
 
 
@@ -64,15 +69,18 @@ def _fits(category: str, channel: Channel) -> bool:
     return True
 
 
-def jurisdiction_choices(consultation: Consultation, document: Questionnaire,
-                         locale: str) -> list[tuple[str, str]]:
+def jurisdiction_choices(
+    consultation: Consultation, document: Questionnaire, locale: str
+) -> list[tuple[str, str]]:
     """Sub-national jurisdictions offered, in the reader's language where one is known."""
     from consult.i18n.content import resolve
 
     mode = document.profile.jurisdiction
     if mode is JurisdictionMode.CUSTOM:
-        return [(c.key, resolve(c.label, consultation.default_locale, locale))
-                for c in document.profile.custom_jurisdictions]
+        return [
+            (c.key, resolve(c.label, consultation.default_locale, locale))
+            for c in document.profile.custom_jurisdictions
+        ]
     if mode is JurisdictionMode.SUBDIVISIONS:
         return subdivisions(consultation.country, locale)
     return []
@@ -85,18 +93,24 @@ def subdivisions(country: str, locale: str) -> list[tuple[str, str]]:
     stands in for the others.
     """
     found = pycountry.subdivisions.get(country_code=country) or []
-    names = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[locale],
-                                fallback=True)
+    names = gettext.translation(
+        "iso3166-2", pycountry.LOCALES_DIR, languages=[locale], fallback=True
+    )
     top = [s for s in found if not s.parent_code]
     pairs = [(s.code, names.gettext(s.name)) for s in top]
     return sorted(pairs, key=lambda pair: pair[1].casefold())
 
 
-def profile_rules(consultation: Consultation, document: Questionnaire,
-                  channel: Channel, locale: str) -> ProfileRules:
+def profile_rules(
+    consultation: Consultation, document: Questionnaire, channel: Channel, locale: str
+) -> ProfileRules:
     return ProfileRules(
-        categories=[k for k, _label in category_choices(document, channel, locale,
-                                                         consultation.default_locale)],
+        categories=[
+            k
+            for k, _label in category_choices(
+                document, channel, locale, consultation.default_locale
+            )
+        ],
         jurisdictions=[k for k, _label in jurisdiction_choices(consultation, document, locale)],
         ask_place=document.profile.ask_place,
         ask_organisation=channel in NAMED_CHANNELS,
@@ -110,8 +124,15 @@ def key_hash(consultation: Consultation, submission_key: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def store(consultation: Consultation, channel: Channel, submission: Submission, *, locale: str,
-          submission_key: str, today: date | None = None) -> Response:
+def store(
+    consultation: Consultation,
+    channel: Channel,
+    submission: Submission,
+    *,
+    locale: str,
+    submission_key: str,
+    today: date | None = None,
+) -> Response:
     """Store a checked submission once (flushed, not committed).
 
     The same submission key with the same answers returns the response already stored (a
@@ -140,8 +161,11 @@ def store(consultation: Consultation, channel: Channel, submission: Submission, 
 
 
 def _by_key(consultation: Consultation, hashed: str) -> Response | None:
-    return db.session.scalar(select(Response).where(
-        Response.consultation_id == consultation.id, Response.submission_key_hash == hashed))
+    return db.session.scalar(
+        select(Response).where(
+            Response.consultation_id == consultation.id, Response.submission_key_hash == hashed
+        )
+    )
 
 
 def _same_or_refuse(existing: Response, digest: str) -> Response:
@@ -150,14 +174,22 @@ def _same_or_refuse(existing: Response, digest: str) -> Response:
     return existing
 
 
-def _new_response(consultation: Consultation, channel: Channel, submission: Submission,
-                  locale: str, today: date | None) -> Response:
+def _new_response(
+    consultation: Consultation,
+    channel: Channel,
+    submission: Submission,
+    locale: str,
+    today: date | None,
+) -> Response:
     profile = submission.profile
     return Response(
-        consultation_id=consultation.id, channel=channel,
-        questionnaire_version=consultation.version or "", locale=locale,
+        consultation_id=consultation.id,
+        channel=channel,
+        questionnaire_version=consultation.version or "",
+        locale=locale,
         received_on=today or utcnow().date(),
-        stakeholder_category=profile.category, jurisdiction=profile.jurisdiction or None,
+        stakeholder_category=profile.category,
+        jurisdiction=profile.jurisdiction or None,
         place_category=profile.place or None,
         declared_organisation=profile.organisation or None,
         answers=[Answer(**vars(row)) for row in submission.rows],
@@ -168,12 +200,20 @@ def counts(consultation: Consultation, column: str) -> list[tuple[str | None, in
     """Number of responses by ``stakeholder_category``, ``jurisdiction`` or ``channel``."""
     field = getattr(Response, column)
     rows = db.session.execute(
-        select(field, func.count()).where(Response.consultation_id == consultation.id)
-        .group_by(field).order_by(func.count().desc())
+        select(field, func.count())
+        .where(Response.consultation_id == consultation.id)
+        .group_by(field)
+        .order_by(func.count().desc())
     )
     return [(str(key) if key is not None else None, n) for key, n in rows]
 
 
 def total(consultation: Consultation) -> int:
-    return db.session.scalar(select(func.count()).select_from(Response).where(
-        Response.consultation_id == consultation.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.consultation_id == consultation.id)
+        )
+        or 0
+    )

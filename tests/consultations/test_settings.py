@@ -9,7 +9,7 @@ from consult.accounts.permissions import Role
 from consult.audit.models import AuditEvent
 from consult.consultations.models import Consultation, Status
 from consult.extensions import db
-from tests.factories import Factory
+from tests.factories import Factory, sample_questionnaire
 from tests.helpers import Page
 
 NEW = "/admin/acme/consultations/new"
@@ -98,7 +98,7 @@ def test_a_missing_text_in_an_offered_language_is_an_error(page: Page, login_as)
     login_as(Role.ORGANISER)
     page.post(NEW, form(summary_fr=""), form_page=NEW)
     assert page.response.status_code == 400
-    assert "Summary (French): This field is required." in page.text
+    assert "Purpose of the consultation (French): This field is required." in page.text
 
 
 def test_addresses_are_unique(page: Page, login_as, make: Factory) -> None:
@@ -111,7 +111,7 @@ def test_addresses_are_unique(page: Page, login_as, make: Factory) -> None:
 def test_open_then_close_with_an_audit_trail(
     app: Flask, page: Page, login_as, make: Factory
 ) -> None:
-    make.consultation("acme", "npm-2027")
+    make.consultation("acme", "npm-2027", questionnaire=sample_questionnaire(("en", "fr")))
     login_as(Role.ORGANISER)
     show = "/admin/acme/consultations/npm-2027/"
     assert page.post(show + "open", {}, form_page=show).status_code == 302
@@ -175,3 +175,78 @@ def test_drafts_are_not_public(page: Page, make: Factory) -> None:
     make.consultation("acme", "open-one", opened=True)
     assert page.get("/fr/c/open-one/").status_code == 200
     assert "Title open-one [fr]" in page.text
+
+
+def test_editing_the_main_text_marks_translations_stale_until_reviewed(
+    app: Flask, page: Page, login_as, make: Factory
+) -> None:
+    make.consultation(
+        "acme", "npm-2027", ("en", "fr"), questionnaire=sample_questionnaire(("en", "fr"))
+    )
+    login_as(Role.ORGANISER)
+    edit = "/admin/acme/consultations/npm-2027/edit"
+    show = "/admin/acme/consultations/npm-2027/"
+    data = {
+        "slug": "npm-2027",
+        "country": "FR",
+        "languages": ["en", "fr"],
+        "default_locale": "en",
+        "timezone": "Europe/Paris",
+        "ui_fallback_locale": "en",
+        "title_en": "A better title",
+        "title_fr": "Title npm-2027 [fr]",
+        "summary_en": "Summary npm-2027 [en]",
+        "summary_fr": "Summary npm-2027 [fr]",
+    }
+    assert page.post(edit, data, form_page=edit).status_code == 302
+    page.get(edit)
+    assert "Needs review:" in page.text and "A better title" in page.text
+    response = page.post(show + "open", {}, form_page=show)
+    assert response.status_code == 409
+    assert "Complete the texts in every language before opening: French." in page.text
+    # The translator confirms the French title still says the same thing.
+    assert (
+        page.post(edit, {**data, "reviewed": ["consultation.title|fr"]}, form_page=edit).status_code
+        == 302
+    )
+    page.get(edit)
+    assert "Needs review:" not in page.text
+    assert page.post(show + "open", {}, form_page=show).status_code == 302
+
+
+def test_scheduled_dates_are_typed_in_the_consultations_time_zone(
+    app: Flask, page: Page, login_as, make: Factory
+) -> None:
+    make.consultation("acme", "npm-2027", ("en",), questionnaire=sample_questionnaire(("en",)))
+    login_as(Role.ORGANISER)
+    edit = "/admin/acme/consultations/npm-2027/edit"
+    data = {
+        "slug": "npm-2027",
+        "country": "FR",
+        "languages": ["en"],
+        "default_locale": "en",
+        "ui_fallback_locale": "en",
+        "timezone": "Asia/Tokyo",
+        "opens_at": "2030-01-10T09:00",
+        "closes_at": "2030-01-09T09:00",
+        "title_en": "T",
+        "summary_en": "S",
+    }
+    page.post(edit, data, form_page=edit)
+    assert "The closing date must come after the opening date." in page.text
+    page.post(edit, {**data, "closes_at": "yesterday"}, form_page=edit)
+    assert "Enter a date and time, such as 2027-03-01 09:00." in page.text
+    assert (
+        page.post(edit, {**data, "closes_at": "2030-03-01T18:00"}, form_page=edit).status_code
+        == 302
+    )
+    consultation = stored(app)
+    assert consultation is not None
+    assert consultation.opens_at is not None
+    assert consultation.opens_at.isoformat() == "2030-01-10T00:00:00+00:00"  # 09:00 in Tokyo
+    show = "/admin/acme/consultations/npm-2027/"
+    assert page.post(show + "open", {}, form_page=show).status_code == 302
+    # Open, but not before its date: the public page says when it opens, with no form.
+    page.get("/en/c/npm-2027/respond")
+    assert "This consultation is not open yet." in page.text
+    assert "Send my answers" not in page.text
