@@ -16,6 +16,7 @@ from consult import demo
 from consult.accounts import services as accounts
 from consult.accounts.permissions import Role
 from consult.audit import services as audit
+from consult.respond import services as respond
 from consult.errors import ConsultError
 from consult.extensions import db
 from consult.settings import current_settings
@@ -124,6 +125,7 @@ def load_demo(if_empty: bool, remove: bool) -> None:
     )
     for email, name, roles in loaded.accounts:
         click.echo(f"  {email:28} {name:18} {', '.join(roles)}")
+    click.echo(f"{respond.total(loaded.consultation)} demo responses.")
 
 
 @group.command("audit-verify")

@@ -6,7 +6,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from consult.accounts.models import Organisation, User
-from consult.consultations.models import Consultation, Status
 from consult.extensions import db
 from tests.helpers import Page, login
 
@@ -63,24 +62,6 @@ def test_the_password_is_never_an_argument(app: Flask) -> None:
     result = run(app, "create-user", "--email", "a@b.example", "--password", "x" * 20)
     assert result.exit_code != 0
     assert "No such option" in result.output
-
-
-def test_demo_loads_once_and_prints_how_to_sign_in(app: Flask) -> None:
-    result = run(app, "demo", "--if-empty")
-    assert result.exit_code == 0, result.output
-    assert "owner@demo.example" in result.output and "demo-password-not-secret" in result.output
-    with app.app_context():
-        consultation = db.session.scalars(select(Consultation)).one()
-        assert consultation.status is Status.OPEN
-        assert set(consultation.offered_locales) == {"en", "fr", "es", "ar"}
-        assert consultation.missing_translations() == {}
-    assert "already has data" in run(app, "demo", "--if-empty").output
-    for lang in ("en", "fr", "es", "ar"):
-        assert Page(app.test_client()).get(f"/{lang}/c/demo-npm-options/").status_code == 200
-    page = Page(app.test_client())
-    login(page, "owner@demo.example", "demo-password-not-secret")
-    assert page.get("/admin/demo/members/").status_code == 200
-    assert run(app, "audit-verify").exit_code == 0
 
 
 def test_demo_can_be_removed(app: Flask) -> None:

@@ -113,7 +113,9 @@ class ConsultationForm(FlaskForm):
         return list(dict.fromkeys(chosen))
 
     def texts(self, name: str) -> dict[str, str]:
-        return {code: self[f"{name}_{code}"].data or "" for code in self.locales}
+        """The texts typed for ``name``, by language; empty ones left out (as stored)."""
+        typed = {code: (self[f"{name}_{code}"].data or "").strip() for code in self.locales}
+        return {code: text for code, text in typed.items() if text}
 
     def reviewed_paths(self) -> dict[str, set[str]]:
         marks: dict[str, set[str]] = {}

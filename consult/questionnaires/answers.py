@@ -79,7 +79,11 @@ class Submission:
 
     def digest(self) -> str:
         """SHA-256 of the profile and the answers, to tell a retry from a different answer."""
-        data = {"profile": vars(self.profile), "rows": [vars(r) for r in sorted(self.rows)]}
+        rows = [
+            {**vars(r), "number": None if r.number is None else float(r.number)}
+            for r in sorted(self.rows)
+        ]
+        data = {"profile": vars(self.profile), "rows": rows}
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -166,7 +170,7 @@ def _choices(question: Question, document: Questionnaire, form: FormData) -> Res
         return [], {name: CHOOSE_OFFERED}
     rows = []
     for value in dict.fromkeys(values):
-        number = offered.index(value) + 1 if question.type is QuestionType.SCALE else None
+        number = float(offered.index(value) + 1) if question.type is QuestionType.SCALE else None
         rows.append(AnswerRow(question.key, choice_key=value, number=number))
     return rows, {}
 

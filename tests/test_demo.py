@@ -1,0 +1,294 @@
+"""``flask consult demo``: a complete, realistic open consultation of a fictional federal State."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from consult import demo
+from consult.accounts.models import Organisation, User
+from consult.consultations.models import Consultation, Status
+from consult.db import utcnow
+from consult.extensions import db
+from consult.opcat.vocabulary import NPM_MODELS, STAKEHOLDERS
+from consult.questionnaires import schema
+from consult.questionnaires.answers import field_name, read_submission
+from consult.questionnaires.schema import (
+    CHANNELS,
+    Channel,
+    ConditionOp,
+    JurisdictionMode,
+    Questionnaire,
+    QuestionType,
+)
+from consult.respond import services as respond
+from consult.respond.models import Answer, Response
+from tests.helpers import Page, login
+
+LOCALES = ("en", "fr", "es", "ar")
+DESK = "/admin/demo/consultations/demo-npm-options/responses"
+#: How each language says "fictional", to find the label where readers start.
+FICTIONAL = {"en": "fictional", "fr": "ficti", "es": "ficti", "ar": "افتراضي"}
+
+
+def run(app: Flask, *args: str) -> Result:
+    return app.test_cli_runner().invoke(args=["consult", *args])
+
+
+@pytest.fixture
+def loaded(app: Flask) -> Flask:
+    result = run(app, "demo")
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def the_consultation() -> Consultation:
+    return db.session.scalars(select(Consultation)).one()
+
+
+def test_demo_loads_once_and_prints_how_to_sign_in(app: Flask) -> None:
+    result = run(app, "demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "owner@demo.example" in result.output and "demo-password-not-secret" in result.output
+    with app.app_context():
+        consultation = the_consultation()
+        assert consultation.status is Status.OPEN
+        assert set(consultation.offered_locales) == set(LOCALES)
+        counts = (respond.total(consultation), _count(Answer))
+    assert "already has data" in run(app, "demo", "--if-empty").output
+    assert "already has data" in run(app, "demo").output
+    with app.app_context():
+        assert _count(Organisation) == _count(Consultation) == 1
+        consultation = the_consultation()
+        assert (respond.total(consultation), _count(Answer)) == counts
+    for lang in LOCALES:
+        assert Page(app.test_client()).get(f"/{lang}/c/demo-npm-options/").status_code == 200
+    page = Page(app.test_client())
+    login(page, "owner@demo.example", "demo-password-not-secret")
+    assert page.get("/admin/demo/members/").status_code == 200
+    assert page.get(f"{DESK}/").status_code == 200 and "300" in page.text
+    analyst = Page(app.test_client())
+    login(analyst, "analyst@demo.example", "demo-password-not-secret")
+    assert analyst.get(f"{DESK}/list?page=6").status_code == 200
+    assert run(app, "audit-verify").exit_code == 0
+
+
+def test_the_consultation_is_open_frozen_and_complete_in_four_languages(loaded: Flask) -> None:
+    with loaded.app_context():
+        consultation = the_consultation()
+        document = consultation.document()
+        assert consultation.status is Status.OPEN and consultation.is_accepting()
+        assert consultation.version == schema.version(document)
+        assert consultation.country == "XX"
+        now = utcnow()
+        assert consultation.opened_at is not None and consultation.opened_at <= now
+        assert consultation.closes_at is not None
+        assert timedelta(days=59) < consultation.closes_at - now < timedelta(days=62)
+        states = consultation.text_states()
+        assert set(states) == set(LOCALES)
+        for code, state in states.items():
+            assert (state.missing, state.stale) == ([], []), code
+        for code in LOCALES:
+            assert FICTIONAL[code] in consultation.title[code].lower()
+            assert FICTIONAL[code] in consultation.use_of_input[code].lower()
+            assert FICTIONAL[code] in document.sections[0].intro[code].lower()
+            assert FICTIONAL[code] in consultation.summary[code].lower()
+
+
+def test_the_questionnaire_uses_every_feature(loaded: Flask) -> None:
+    with loaded.app_context():
+        document = the_consultation().document()
+    questions = list(document.questions())
+    assert {q.type for q in questions} == set(QuestionType)
+    assert {q.rank_source for q in questions if q.type is QuestionType.RANKING} == {
+        "options",
+        "custom",
+    }
+    ranking = next(
+        q for q in questions if q.type is QuestionType.RANKING and q.rank_source == "options"
+    )
+    assert not ranking.required
+    assert any(q.required for q in questions)
+    (matrix,) = [q for q in questions if q.type is QuestionType.MATRIX]
+    assert 6 <= len(matrix.rows) <= 8
+    assert {o.model for o in document.options} == {
+        "ombuds_plus",
+        "new_specialised",
+        "nhri_commission",
+        "decentralised_federal",
+    }
+    assert all(o.model in NPM_MODELS for o in document.options)
+    operators = {q.condition.op for q in questions if q.condition is not None}
+    assert {ConditionOp.EQUALS, ConditionOp.INCLUDES} <= operators
+    assert sum(set(q.easy) == set(LOCALES) for q in questions) >= 2
+    assert all(set(q.help) == set(LOCALES) for q in questions)
+    everywhere = [q for q in questions if set(q.channels) == set(CHANNELS)]
+    named_only = [q for q in questions if set(q.channels) == {"open", "invited"}]
+    assert len(everywhere) > len(questions) / 2 and 1 <= len(named_only) <= 2
+    profile = document.profile
+    assert profile.categories == list(STAKEHOLDERS.keys()) and profile.custom_categories
+    assert profile.jurisdiction is JurisdictionMode.CUSTOM and profile.ask_place
+    provinces = [c.key for c in profile.custom_jurisdictions if c.key != "federal"]
+    assert "federal" in {c.key for c in profile.custom_jurisdictions}
+    assert 5 <= len(provinces) <= 7
+
+
+def test_about_300_responses_from_many_groups_and_every_jurisdiction(loaded: Flask) -> None:
+    with loaded.app_context():
+        consultation = the_consultation()
+        document = consultation.document()
+        responses = _responses(consultation)
+        opened = consultation.opened_at
+    assert opened is not None
+    assert 250 <= len(responses) <= 350
+    assert {r.channel for r in responses} == {Channel.OPEN}
+    assert {r.questionnaire_version for r in responses} == {consultation.version}
+    assert {r.locale for r in responses} == set(LOCALES)
+    categories = Counter(r.stakeholder_category for r in responses)
+    assert len(categories) >= 6
+    assert categories.most_common(1)[0][0] == "civil_society"
+    assert "deprived_of_liberty" not in categories
+    assert categories["former_detainee"] + categories["family"] >= 5
+    assert {r.jurisdiction for r in responses} == {
+        c.key for c in document.profile.custom_jurisdictions
+    }
+    days = {r.received_on for r in responses}
+    today = utcnow().date()
+    assert all(d is not None and opened.date() <= d <= today for d in days)
+    assert len(days) >= 20
+    # Each group answers in its own way: sub-national governments prefer their own mechanisms.
+    first = Counter(
+        (r.stakeholder_category, a.choice_key)
+        for r in responses
+        for a in r.answers
+        if a.question_key == "ranking" and a.rank == 1
+    )
+    subnational = {k: n for (g, k), n in first.items() if g == "government_subnational"}
+    assert max(subnational, key=lambda k: subnational[k]) == "decentralised_federal"
+
+
+def test_every_stored_response_passes_the_open_channels_checks(loaded: Flask) -> None:
+    with loaded.app_context():
+        consultation = the_consultation()
+        document = consultation.document()
+        questions = respond.questions_for(document, Channel.OPEN)
+        rules = {
+            code: respond.profile_rules(consultation, document, Channel.OPEN, code)
+            for code in LOCALES
+        }
+        responses = _responses(consultation)
+        shown: Counter[str] = Counter()
+        for response in responses:
+            form = _form(response, document)
+            read = read_submission(rules[response.locale], questions, document, form)
+            assert read.errors == {}, (response.stakeholder_category, read.errors)
+            stored = {
+                (a.question_key, a.item_key, a.choice_key, a.rank, a.number, a.text)
+                for a in response.answers
+            }
+            checked = {
+                (r.question_key, r.item_key, r.choice_key, r.rank, r.number, r.text)
+                for r in read.rows
+            }
+            assert stored == checked
+            assert read.profile.jurisdiction == response.jurisdiction
+            assert read.profile.place == (response.place_category or "")
+            shown.update(read.answers.keys())
+            if response.locale == "ar":
+                texts = [a.text for a in response.answers if a.text]
+                assert all(any("\u0600" <= ch <= "\u06ff" for ch in text) for text in texts)
+    # Conditional questions are answered by some, never by all.
+    for key in ("detention_places", "visited", "federal_roles", "health_experts"):
+        assert 0 < shown[key] < len(responses), key
+
+
+def test_a_demo_answer_is_what_the_real_form_accepts(loaded: Flask) -> None:
+    with loaded.app_context():
+        document = the_consultation().document()
+    locale, submission = next(
+        (locale, s)
+        for locale, _ago, s in demo.submissions(document)
+        if locale == "ar" and {"federal_roles", "health_experts", "staff"} <= set(s.answers)
+    )
+    page = Page(loaded.test_client())
+    url = f"/{locale}/c/demo-npm-options/respond"
+    html = page.get(url).get_data(as_text=True)
+    key = re.search(r'name="submission_key" value="([^"]+)"', html)
+    assert key is not None
+    data = {
+        **demo.form_data(submission, document).to_dict(flat=False),
+        "submission_key": key.group(1),
+        "mode": "page",
+    }
+    assert page.post(url, data, form_page=url).status_code == 303, page.text
+    with loaded.app_context():
+        same = select(func.count()).where(Response.answers_digest == submission.digest())
+        assert db.session.scalar(same) == 2  # the demo's copy, and the one sent through the form
+
+
+def test_the_answers_are_the_same_at_every_load() -> None:
+    document = demo.questionnaire()
+    first = [(locale, ago, s.digest()) for locale, ago, s in demo.submissions(document)]
+    again = [(locale, ago, s.digest()) for locale, ago, s in demo.submissions(document)]
+    assert first == again and len(first) == demo.RESPONSES
+
+
+def test_removing_the_demo_removes_its_responses(loaded: Flask) -> None:
+    result = run(loaded, "demo", "--remove")
+    assert result.exit_code == 0, result.output
+    with loaded.app_context():
+        assert db.session.scalar(select(Organisation.id)) is None
+        assert db.session.scalar(select(User.id)) is None
+        assert db.session.scalar(select(Consultation.id)) is None
+        assert _count(Response) == _count(Answer) == 0
+    assert run(loaded, "audit-verify").exit_code == 0
+    assert run(loaded, "demo").exit_code == 0
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _responses(consultation: Consultation) -> list[Response]:
+    return list(
+        db.session.scalars(
+            select(Response)
+            .where(Response.consultation_id == consultation.id)
+            .options(selectinload(Response.answers))
+        )
+    )
+
+
+def _form(response: Response, document: Questionnaire) -> MultiDict[str, str]:
+    """The fields a browser would have sent for a stored response."""
+    form: MultiDict[str, str] = MultiDict()
+    form.add("p-category", response.stakeholder_category)
+    for name, value in (
+        ("p-jurisdiction", response.jurisdiction),
+        ("p-place", response.place_category),
+        ("p-organisation", response.declared_organisation),
+    ):
+        if value:
+            form.add(name, value)
+    for answer in response.answers:
+        question = document.question(answer.question_key)
+        assert question is not None, answer.question_key
+        if question.type is QuestionType.RANKING:
+            form.add(field_name(question, answer.choice_key), str(answer.rank))
+        elif question.type is QuestionType.MATRIX:
+            form.add(field_name(question, answer.item_key), answer.choice_key)
+        elif question.type is QuestionType.NUMBER:
+            form.add(field_name(question), str(answer.number))
+        elif answer.text is not None:
+            form.add(field_name(question), answer.text)
+        else:
+            form.add(field_name(question), answer.choice_key)
+    return form
