@@ -16,9 +16,9 @@ from consult import demo
 from consult.accounts import services as accounts
 from consult.accounts.permissions import Role
 from consult.audit import services as audit
-from consult.respond import services as respond
 from consult.errors import ConsultError
 from consult.extensions import db
+from consult.respond import services as respond
 from consult.settings import current_settings
 
 group = AppGroup("consult", help="Administer this consult instance.")

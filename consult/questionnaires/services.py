@@ -31,6 +31,10 @@ from consult.questionnaires.schema import (
 )
 
 Reviewed = Mapping[str, Collection[str]]
+STRUCTURE_FIXED = _l(
+    "This consultation has opened: its questions and choices are fixed. "
+    "Only texts can still be corrected."
+)
 
 
 class InvalidQuestionnaire(ValidationFailed):
@@ -68,12 +72,7 @@ def save(
         raise InvalidQuestionnaire(error) from None
     frozen = not structure_editable(consultation)
     if frozen and schema.version(new) != consultation.version:
-        raise Conflict(
-            _l(
-                "This consultation has opened: its questions and choices are fixed. "
-                "Only texts can still be corrected."
-            )
-        )
+        raise Conflict(STRUCTURE_FIXED)
     old = document(consultation)
     schema.update_sources(
         schema.text_slots(old),
@@ -232,7 +231,10 @@ def remove(consultation: Consultation, actor: User, kind: str, key: str) -> None
 
 
 def move(consultation: Consultation, actor: User, kind: str, key: str, delta: int) -> None:
-    """Move an option, section or question one place up (``-1``) or down (``+1``)."""
+    """Move an option, section or question one place up (``-1``) or down (``+1``); draft only."""
+    if not structure_editable(consultation):
+        # Checked here: moving the first item up changes no version that save() would notice.
+        raise Conflict(STRUCTURE_FIXED)
     new = document(consultation)
     if kind == "option":
         items: list[Any] = new.options

@@ -12,7 +12,13 @@ from tests.factories import Factory
 from tests.helpers import Page, login
 
 #: Values for the URL parameters of organiser routes.
-PARAMS = {"slug": "npm-2027", "member_id": "{member_id}", "invitation_id": "1"}
+PARAMS = {
+    "slug": "npm-2027",
+    "member_id": "{member_id}",
+    "invitation_id": "1",
+    "key": "q1",
+    "section": "s1",
+}
 
 
 def organiser_routes(app: Flask) -> list[tuple[str, str, Permission]]:

@@ -11,9 +11,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from consult.accounts.permissions import Role
+from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
-from tests.factories import Factory
+from tests.factories import Factory, sample_questionnaire
 from tests.helpers import Page, login
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
@@ -51,12 +52,20 @@ def english_left(text: str, locale: str) -> list[str]:
 def site(app: Flask, make: Factory) -> dict[str, str]:
     """A consultation open in four languages, a draft, an invitation and a reset link."""
     make.consultation("acme", "npm-2027", ("en", "fr", "es", "ar"), opened=True)
-    make.consultation("acme", "draft-one", ("en", "fr", "es", "ar"))
+    make.consultation(
+        "acme",
+        "draft-one",
+        ("en", "fr", "es", "ar"),
+        questionnaire=sample_questionnaire(("en", "fr", "es", "ar")),
+    )
+    make.consultation("acme", "closed-one", ("en", "fr", "es", "ar"), opened=True)
     with app.app_context():
         for consultation in db.session.scalars(select(Consultation)):
             codes = consultation.offered_locales
             consultation.title = {code: f"«{code}» {consultation.slug}" for code in codes}
             consultation.summary = {code: f"{code}: {consultation.slug}" for code in codes}
+            if consultation.slug == "closed-one":
+                consultations.close(consultation, consultation.organisation.memberships[0].user)
         db.session.commit()
     return {"slug": "npm-2027"}
 
@@ -71,6 +80,22 @@ ORGANISER_PAGES = [
     "/admin/acme/members/",
     "/admin/account",
     "/admin/acme/no-such-thing/",
+    "/admin/acme/consultations/npm-2027/responses/",
+    "/admin/acme/consultations/npm-2027/responses/list",
+    "/admin/acme/consultations/npm-2027/questionnaire/",
+    "/admin/acme/consultations/draft-one/questionnaire/",
+    "/admin/acme/consultations/draft-one/questionnaire/options/new",
+    "/admin/acme/consultations/draft-one/questionnaire/options/ombuds/edit",
+    "/admin/acme/consultations/draft-one/questionnaire/profile",
+    "/admin/acme/consultations/draft-one/questionnaire/sections/new",
+    "/admin/acme/consultations/draft-one/questionnaire/sections/s1/edit",
+    "/admin/acme/consultations/draft-one/questionnaire/sections/s1/questions/new",
+    "/admin/acme/consultations/draft-one/questionnaire/questions/model/edit",
+    "/admin/acme/consultations/draft-one/questionnaire/questions/matrix/edit",
+    "/admin/acme/consultations/draft-one/questionnaire/questions/ranking/edit",
+    "/admin/acme/consultations/npm-2027/questionnaire/questions/visits/edit",
+    "/{locale}/c/draft-one/preview",
+    "/{locale}/c/draft-one/preview?mode=steps&channel=sealed",
 ]
 
 
@@ -81,19 +106,48 @@ def test_public_pages_have_no_english_left(app: Flask, page: Page, site: dict, l
         f"/{locale}/c/npm-2027/",
         f"/{locale}/c/draft-one/",
         f"/{locale}/nothing-here",
+        f"/{locale}/c/npm-2027/respond",
+        f"/{locale}/c/npm-2027/respond?mode=steps",
+        f"/{locale}/c/npm-2027/thanks",
+        f"/{locale}/c/closed-one/",
+        f"/{locale}/c/closed-one/respond",
     ):
         page.get(url)
         assert english_left(page.text, locale) == [], url
 
 
 @pytest.mark.parametrize("locale", ["fr", "es", "ar"])
+def test_respondent_errors_have_no_english_left(page: Page, site: dict, locale: str) -> None:
+    url = f"/{locale}/c/npm-2027/respond"
+    html = page.get(url).get_data(as_text=True)
+    key = re.search(r'name="submission_key" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    page.post(
+        url,
+        {"submission_key": key, "q-visits": "many", "q-ranking-ombuds": "9", "q-detail": "x" * 99},
+        form_page=url,
+    )
+    assert page.response.status_code == 400  # type: ignore[union-attr]
+    assert english_left(page.text, locale) == []
+    page.post(
+        url,
+        {"submission_key": key, "mode": "steps", "step": "profile", "nav": "next"},
+        form_page=url,
+    )
+    assert english_left(page.text, locale) == []
+    page.post(url, {"submission_key": key, "csrf_token": "expired"}, form_page=url)
+    assert english_left(page.text, locale) == []
+
+
+@pytest.mark.parametrize("locale", ["fr", "es", "ar"])
 def test_organiser_pages_have_no_english_left(
     app: Flask, page: Page, make: Factory, site: dict, locale: str
 ) -> None:
-    owner = make.member("acme", [Role.OWNER, Role.ORGANISER], locale=locale)
+    owner = make.member("acme", [Role.OWNER, Role.ORGANISER, Role.ANALYST], locale=locale)
     login(page, owner.email)
     for url in ORGANISER_PAGES:
+        url = url.format(locale=locale)
         page.get(url)
+        assert page.response.status_code == 200 or url.endswith("no-such-thing/"), url  # type: ignore[union-attr]
         assert english_left(page.text, locale) == [], url
     # The invitation as the owner sees it, then as the invitee does.
     page.post(
