@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from babel import Locale, UnknownLocaleError
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
 from flask_login import current_user
 
 #: UI languages with a complete catalog, in the order the switcher shows them.
@@ -49,7 +49,8 @@ def select_locale() -> str:
     """The UI language of the current request, by precedence:
 
     1. the ``/<lang>/`` prefix of a public URL, even one that leads nowhere (its 404 page
-       speaks that language);
+       speaks that language); for a content language the interface lacks, the consultation's
+       fallback UI language (``g.lang``, set by the public blueprint);
     2. the language the signed-in member chose in their account;
     3. the language picked with the switcher on a page without prefix (kept in the session);
     4. the browser's ``Accept-Language``;
@@ -60,6 +61,8 @@ def select_locale() -> str:
     prefix = request.path.split("/", 2)[1]
     if is_ui_locale(prefix):
         return prefix
+    if is_ui_locale(g.get("lang")):
+        return str(g.lang)
     if current_user and current_user.is_authenticated and is_ui_locale(current_user.locale):
         return str(current_user.locale)
     chosen = session.get(SESSION_KEY)

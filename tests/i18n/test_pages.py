@@ -33,19 +33,31 @@ LIBRARY_ENGLISH = [
 
 
 def english_left(text: str, locale: str) -> list[str]:
-    """English UI strings of our catalog (and of libraries) that appear in ``text``."""
+    """English UI strings of our catalog (and of libraries) that appear in ``text``.
+
+    A fragment that the language itself also uses ("Consultation", Spanish "Complete") or
+    that is a code ("(ISO 3166-2)") proves nothing and is skipped.
+    """
     with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
+    translations = " ".join(_strings(message.string) for message in catalog if message.id)
     found = [phrase for phrase in LIBRARY_ENGLISH if phrase in text]
     for message in catalog:
-        if not message.id or message.string == message.id:
-            continue  # the same word in both languages ("Consultations", "Analyste"…)
+        if not message.id:
+            continue
         source = message.id if isinstance(message.id, str) else message.id[0]
         for fragment in re.split(r"%\(\w+\)[sd]", source):
             fragment = fragment.strip(" .,:;…")
-            if len(fragment) >= 4 and re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text):
+            if len(fragment) < 4 or not re.search(r"[a-z]{3}", fragment):
+                continue
+            word = rf"(?<!\w){re.escape(fragment)}(?!\w)"
+            if re.search(word, text) and not re.search(word, translations):
                 found.append(fragment)
     return found
+
+
+def _strings(value: object) -> str:
+    return " ".join(value) if isinstance(value, tuple) else str(value or "")
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ def answer(app: Flask, **changes: object) -> None:
     assert response.status_code == 303, respondent.text
 
 
-def test_counts_by_group_jurisdiction_and_channel(app: Flask, page: Page,
-                                                  make: Factory) -> None:
+def test_counts_by_group_jurisdiction_and_channel(app: Flask, page: Page, make: Factory) -> None:
     make.consultation("acme", "npm-2027", ("en",), opened=True)
     answer(app)
     answer(app, **{"p-category": "parliament", "p-jurisdiction": "south"})

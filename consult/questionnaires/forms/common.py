@@ -1,6 +1,5 @@
 """Shared pieces of the questionnaire builder's forms (items, questions and import are beside).
 
-
 The offered languages decide which text fields exist, so each form class is built per request
 (as the consultation settings form is). Every translatable text is a small sub-form with one
 field per language, the main language first; a stale translation gets a "still accurate" box
