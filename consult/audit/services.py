@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from consult.audit.chain import GENESIS, ChainedFields, Problem, event_hash, verify_chain
 from consult.audit.models import AuditEvent, AuditHead
@@ -57,10 +58,18 @@ def _advance_head() -> tuple[int, str]:
         .returning(_head.c.seq, _head.c.hash)
     )
     row = db.session.execute(statement).one_or_none()
-    if row is None:
-        db.session.execute(insert(_head).values(id=1, seq=1, hash=GENESIS))
-        return 1, GENESIS
+    if row is None:  # an empty log: create the head, unless a parallel writer just did
+        _insert_head_if_missing()
+        row = db.session.execute(statement).one()
     return row.seq, row.hash
+
+
+def _insert_head_if_missing() -> None:
+    dialect = db.session.get_bind().dialect.name
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        make_insert(_head).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing()
+    )
 
 
 @dataclass(frozen=True)

@@ -116,12 +116,17 @@ def test_a_row_inserted_in_the_middle_is_reported(app: Flask, chain: list[str]) 
 
 
 def test_concurrent_writers_never_fork_the_chain(app: Flask) -> None:
-    """Writers serialise on the head row: 4 threads × 5 events give one chain of 20."""
+    """Writers serialise on the head row: 4 threads × 5 events give one chain of 20.
+
+    They start together on an empty log, so the first events race to create the head too.
+    """
     errors: list[BaseException] = []
+    start = threading.Barrier(4)
 
     def write() -> None:
         try:
             with app.app_context():
+                start.wait()
                 for n in range(5):
                     audit.record("test.concurrent", f"n:{n}")
                     db.session.commit()
