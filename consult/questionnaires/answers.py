@@ -316,28 +316,18 @@ class ProfileRules:
 def read_profile(
     rules: ProfileRules, form: FormData
 ) -> tuple[ProfileAnswers, dict[str, LazyString]]:
+    """The profile a respondent gave, or the errors of its fields."""
     profile, errors = ProfileAnswers(), {}
-    category = _values(form, "p-category")
-    if not category:
-        errors["p-category"] = _l("Choose the group you belong to.")
-    elif len(category) > 1 or category[0] not in rules.categories:
-        errors["p-category"] = CHOOSE_OFFERED
-    else:
-        profile.category = category[0]
+    picks = [("category", rules.categories, _l("Choose the group you belong to."))]
     if rules.jurisdictions:
-        jurisdiction = _values(form, "p-jurisdiction")
-        if not jurisdiction:
-            errors["p-jurisdiction"] = _l("Choose where you are.")
-        elif len(jurisdiction) > 1 or jurisdiction[0] not in rules.jurisdictions:
-            errors["p-jurisdiction"] = CHOOSE_OFFERED
-        else:
-            profile.jurisdiction = jurisdiction[0]
+        picks.append(("jurisdiction", rules.jurisdictions, _l("Choose where you are.")))
     if rules.ask_place:
-        place = _values(form, "p-place")
-        if place and (len(place) > 1 or place[0] not in PLACES):
-            errors["p-place"] = CHOOSE_OFFERED
-        elif place:
-            profile.place = place[0]
+        picks.append(("place", PLACES.keys(), None))  # optional
+    for name, allowed, missing in picks:
+        value, error = _one_of(form, f"p-{name}", allowed, missing)
+        if error is not None:
+            errors[f"p-{name}"] = error
+        setattr(profile, name, value)
     if rules.ask_organisation:
         organisation = " ".join(_values(form, "p-organisation"))
         if len(organisation) > ORGANISATION_MAX:
@@ -345,6 +335,18 @@ def read_profile(
         else:
             profile.organisation = organisation
     return profile, errors
+
+
+def _one_of(
+    form: FormData, name: str, allowed: Collection[str], missing: LazyString | None
+) -> tuple[str, LazyString | None]:
+    """One value among ``allowed``; ``missing`` is the error when none was given (if required)."""
+    values = _values(form, name)
+    if not values:
+        return "", missing
+    if len(values) > 1 or values[0] not in allowed:
+        return "", CHOOSE_OFFERED
+    return values[0], None
 
 
 def read_submission(
