@@ -38,6 +38,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     if settings.is_production:
         _refuse_demo_data(app)
+    from consult.sealed.crypto import self_test
+
+    self_test()  # a broken cryptography build must stop the app, not seal garbage
     return app
 
 
@@ -88,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import consult.respond.models  # noqa: F401 - every model is known to migrations
+    import consult.sealed.models  # noqa: F401
     from consult.accounts.views import bp as accounts
     from consult.consultations.views import bp as consultations
     from consult.i18n.views import bp as i18n

@@ -126,6 +126,9 @@ def load_demo(if_empty: bool, remove: bool) -> None:
     for email, name, roles in loaded.accounts:
         click.echo(f"  {email:28} {name:18} {', '.join(roles)}")
     click.echo(f"{respond.total(loaded.consultation)} demo responses.")
+    click.echo("Shares of the demo key ceremony (2 of 3 open the sealed answers):")
+    for email, share in loaded.shares:
+        click.echo(f"  {email}: {share}")
 
 
 @group.command("audit-verify")

@@ -55,6 +55,9 @@ from consult.questionnaires.schema import (
     Texts,
 )
 from consult.respond import services as respond
+from consult.sealed import crypto
+from consult.sealed import services as sealed
+from consult.sealed.models import CeremonyMode
 
 ORGANISATION_SLUG = "demo"
 PASSWORD = "demo-password-not-secret"  # noqa: S105 - printed for demo users, by design
@@ -1141,6 +1144,8 @@ class DemoLoaded:
     organisation: Organisation
     consultation: Consultation
     accounts: tuple[tuple[str, str, tuple[Role, ...]], ...]
+    #: ``(trustee e-mail, share)``: printed once, so that a new user can try unsealing.
+    shares: tuple[tuple[str, str], ...] = ()
 
 
 def is_loaded() -> bool:
@@ -1184,6 +1189,11 @@ def load() -> DemoLoaded:
         owner,
     )
     _build_questionnaire(consultation, owner)
+    shares = _ceremony(
+        consultation,
+        owner,
+        [u for u in users if Role.TRUSTEE in next(m for e, _n, m, _l in MEMBERS if e == u.email)],
+    )
     consultations.open_(consultation, owner)
     # Opening records the moment it happens; the demo pretends it happened at the scheduled
     # date a month ago, so that the answers below can arrive over that month.
@@ -1191,8 +1201,29 @@ def load() -> DemoLoaded:
     _answer(consultation, today)
     db.session.flush()
     return DemoLoaded(
-        organisation, consultation, tuple((email, name, roles) for email, name, roles, _ in MEMBERS)
+        organisation,
+        consultation,
+        tuple((email, name, roles) for email, name, roles, _ in MEMBERS),
+        shares,
     )
+
+
+def _ceremony(
+    consultation: Consultation, owner: User, trustees: list[User]
+) -> tuple[tuple[str, str], ...]:
+    """An in-app ceremony: 2 of the demo's 3 trustees open the sealed answers."""
+    outcome = crypto.run_ceremony(2, len(trustees))
+    sealed.register_key(
+        consultation,
+        owner,
+        public=outcome.public,
+        wrapped=outcome.wrapped,
+        identifier=outcome.identifier,
+        threshold=2,
+        trustee_ids=[t.id for t in trustees],
+        mode=CeremonyMode.IN_APP,
+    )
+    return tuple(zip((t.email for t in trustees), outcome.shares, strict=True))
 
 
 def _build_questionnaire(consultation: Consultation, actor: User) -> None:

@@ -14,9 +14,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from consult.accounts import services as accounts
-from consult.accounts.models import Organisation
+from consult.accounts.models import Organisation, User
 from consult.accounts.permissions import Role
 from consult.consultations import services as consultations
+from consult.consultations.models import Consultation
 from consult.extensions import db
 from consult.questionnaires import services as questionnaires
 from consult.questionnaires.schema import (
@@ -32,6 +33,9 @@ from consult.questionnaires.schema import (
     Section,
     to_json,
 )
+from consult.sealed import crypto
+from consult.sealed import services as sealed
+from consult.sealed.models import CeremonyMode
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -49,6 +53,23 @@ class Member:
 class Factory:
     def __init__(self, app: Flask) -> None:
         self.app = app
+        #: The trustees' shares of each consultation's key ceremony (2 of 3), by slug.
+        self.shares: dict[str, tuple[str, ...]] = {}
+
+    @staticmethod
+    def _ceremony(consultation: Consultation, actor: User) -> tuple[str, ...]:
+        outcome = crypto.run_ceremony(2, 3)
+        sealed.register_key(
+            consultation,
+            actor,
+            public=outcome.public,
+            wrapped=outcome.wrapped,
+            identifier=outcome.identifier,
+            threshold=2,
+            trustee_ids=[None, None, None],
+            mode=CeremonyMode.IN_APP,
+        )
+        return outcome.shares
 
     def organisation(self, slug: str = "acme", name: str | None = None) -> str:
         with self.app.app_context():
@@ -112,6 +133,8 @@ class Factory:
             if questionnaire is not None or opened:
                 document = questionnaire or sample_questionnaire(codes)
                 questionnaires.import_json(consultation, actor, to_json(document))
+                if sealed.uses_sealed_channels(document):
+                    self.shares[slug] = self._ceremony(consultation, actor)
             if opened:
                 consultations.open_(consultation, actor)
             db.session.commit()

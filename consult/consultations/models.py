@@ -118,6 +118,15 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     #: UI language for readers of a content language the interface does not speak.
     ui_fallback_locale: Mapped[str] = mapped_column(String(8), default="en")
+    #: Who the sealed channel speaks to: ``adults``, or ``all_ages`` with a path for children.
+    sealed_audience: Mapped[str] = mapped_column(String(16), default="adults")
+    #: ``{locale: text}``: whom to contact for urgent help (the sealed channel is not one).
+    urgent_help: Mapped[dict[str, str]] = mapped_column(default=dict)
+    #: Show a receipt code after a sealed answer (off by default: a receipt found in a cell
+    #: can link a person to an answer).
+    sealed_receipts: Mapped[bool] = mapped_column(default=False)
+    #: Sealed answers from one address in one day beyond which envelopes are held for review.
+    sealed_hold_after: Mapped[int] = mapped_column(default=30)
     #: The questionnaire document (:mod:`consult.questionnaires.schema`).
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: SHA-256 of the questionnaire's structure, frozen when the consultation opens.
@@ -153,6 +162,7 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
             TextSlot("consultation.title", self.title, True),
             TextSlot("consultation.summary", self.summary, True),
             TextSlot("consultation.use_of_input", self.use_of_input or {}, False),
+            TextSlot("consultation.urgent_help", self.urgent_help or {}, False),
         ]
         return [*own, *text_slots(document or self.document())]
 

@@ -28,6 +28,7 @@ from consult.forms import too_long
 from consult.i18n.content import current_language, is_country, timezones
 from consult.i18n.locales import UI_LOCALES, display_name, is_known_language
 from consult.questionnaires import schema
+from consult.sealed import services as sealed
 
 MAX_LANGUAGES = 24
 
@@ -282,6 +283,13 @@ def open_(consultation: Consultation, actor: User) -> None:
     )
     if ranks_options and len(document.options) < 2:
         raise Conflict(_l("Add at least two NPM options to rank before opening."))
+    if sealed.uses_sealed_channels(document) and sealed.sealing_key(consultation) is None:
+        raise Conflict(
+            _l(
+                "Questions are asked on the sealed or assisted channels: hold the "
+                "key ceremony before opening."
+            )
+        )
     now = utcnow()
     consultation.version = schema.version(document)
     consultation.status = Status.OPEN
