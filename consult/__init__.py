@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from consult.config import ROOT, ConfigError, Settings
+
+if TYPE_CHECKING:  # the package stays importable without Flask (offline key tools)
+    from flask import Flask
 
 __all__ = ["ConfigError", "Settings", "create_app"]
 
@@ -19,6 +20,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     environment (tests use this), or ``None`` to read the environment alone. Raises
     :class:`ConfigError` when the result must not run.
     """
+    from flask import Flask
+
     settings = _settings(config)
     app = Flask(
         __name__,
@@ -90,7 +93,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import consult.respond.models  # noqa: F401 - every model is known to migrations
+    import consult.respond.models
     import consult.sealed.models  # noqa: F401
     from consult.accounts.views import bp as accounts
     from consult.consultations.views import bp as consultations
