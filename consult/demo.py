@@ -1199,6 +1199,7 @@ def load() -> DemoLoaded:
     # date a month ago, so that the answers below can arrive over that month.
     consultation.opened_at = consultation.opens_at
     _answer(consultation, today)
+    _seal(consultation)
     db.session.flush()
     return DemoLoaded(
         organisation,
@@ -1260,6 +1261,9 @@ def remove() -> None:
 
 RESPONSES = 300
 SEED = 2027
+#: Sealed answers from persons deprived of liberty, former detainees and families.
+SEALED_RESPONSES = 200
+SEALED_GROUPS = {"deprived_of_liberty": 6, "former_detainee": 2, "family": 2}
 
 
 @dataclass(frozen=True)
@@ -1300,6 +1304,8 @@ GROUPS: dict[str, Group] = {
     "professional_body": Group(18, (25, 40, 20, 15), 2.8, 0.25, 40, 0.3),
     "academia": Group(16, (25, 35, 15, 25), 2.7, 0.3, 50, 0.4, insists=1.1),
     "former_detainee": Group(7, (38, 47, 3, 12), 1.9, 0.03, 60, 0.5, insists=1.2),
+    # Only on the sealed channel: weight 0 keeps them out of the open-channel answers.
+    "deprived_of_liberty": Group(0, (36, 50, 2, 12), 1.7, 0.01, 60, 0.4, insists=1.3),
     "family": Group(6, (40, 42, 6, 12), 2.1, 0.03, 50, 0.45, insists=1.1),
     "detention_staff": Group(10, (20, 15, 35, 30), 3.6, 0.15, 20, 0.1, insists=0.7),
     "media": Group(6, (25, 35, 25, 15), 2.8, 0.1, 40, 0.15),
@@ -1612,7 +1618,9 @@ Answerer = Callable[[_Respondent, Question], list[AnswerRow]]
 
 
 def _detained(r: _Respondent, q: Question) -> list[AnswerRow]:
-    if r.category == "former_detainee":
+    if r.category == "deprived_of_liberty":
+        chances = {"yes": 0.99, "": 0.01}
+    elif r.category == "former_detainee":
         chances = {"yes": 0.96, "": 0.04}
     elif r.category == "family":
         chances = {"yes": 0.15, "no": 0.75, "": 0.1}
@@ -1801,15 +1809,19 @@ def _profile(r: _Respondent) -> ProfileAnswers:
 
 
 def submissions(
-    document: Questionnaire, count: int = RESPONSES, seed: int = SEED
+    document: Questionnaire,
+    count: int = RESPONSES,
+    seed: int = SEED,
+    channel: Channel = Channel.OPEN,
+    groups: Mapping[str, float] | None = None,
 ) -> Iterator[tuple[str, int, Submission]]:
     """Fictional open-channel answers: ``(locale, days ago, submission)``, the same every time.
 
     Answers follow the questionnaire's order and conditions, as a respondent's form would.
     """
     rng = random.Random(seed)  # noqa: S311 - invented answers, not secrets
-    questions = document.for_channel(Channel.OPEN)
-    categories = {key: group.weight for key, group in GROUPS.items()}
+    questions = document.for_channel(channel)
+    categories = dict(groups) if groups else {key: g.weight for key, g in GROUPS.items()}
     # More answers in the first week after the launch, and after a reminder in the last week.
     days = {
         str(ago): 3 if ago >= DAYS_OPEN - 7 else 2 if ago < 7 else 1 for ago in range(DAYS_OPEN)
@@ -1822,7 +1834,10 @@ def submissions(
                 rows = ANSWERERS[question.key](r, question)
                 if rows:
                     r.answers[question.key] = rows
-        yield r.locale, int(r.pick(days)), Submission(_profile(r), r.answers)
+        profile = _profile(r)
+        if channel is not Channel.OPEN:
+            profile.organisation = ""  # nobody names an organisation on the sealed channel
+        yield r.locale, int(r.pick(days)), Submission(profile, r.answers)
 
 
 def form_data(submission: Submission, document: Questionnaire) -> MultiDict[str, str]:
@@ -1869,6 +1884,24 @@ def _answer(consultation: Consultation, today: date) -> None:
             locale=locale,
             submission_key=f"demo-{n:04d}",
             today=today - timedelta(days=ago),
+        )
+
+
+def _seal(consultation: Consultation) -> None:
+    """Seal the fictional answers of persons deprived of liberty, as the sealed channel would."""
+    document = consultation.document()
+    questions = respond.questions_for(document, Channel.SEALED)
+    rules = respond.profile_rules(consultation, document, Channel.SEALED, "en")
+    answers = submissions(document, SEALED_RESPONSES, SEED + 1, Channel.SEALED, SEALED_GROUPS)
+    for n, (locale, _ago, submission) in enumerate(answers, start=1):
+        _check(rules, questions, document, submission)
+        sealed.seal(
+            consultation,
+            Channel.SEALED,
+            submission,
+            locale=locale,
+            submission_key=f"demo-sealed-{n:04d}",
+            details={"age": "adult"},
         )
 
 

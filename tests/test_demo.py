@@ -292,3 +292,34 @@ def _form(response: Response, document: Questionnaire) -> MultiDict[str, str]:
         else:
             form.add(field_name(question), answer.choice_key)
     return form
+
+
+def test_the_printed_shares_open_the_demos_sealed_answers(app: Flask) -> None:
+    """A new user can try unsealing: any two printed shares open every demo envelope."""
+    import re
+
+    from consult.sealed import crypto
+    from consult.sealed.models import Envelope, SealingKey
+
+    output = run(app, "demo").output
+    shares = re.findall(r"trustee\d@demo\.example: ([a-z ]+)\n", output)
+    assert len(shares) == 3
+    with app.app_context():
+        consultation = the_consultation()
+        key = db.session.scalars(select(SealingKey)).one()
+        envelopes = db.session.scalars(select(Envelope)).all()
+        assert len(envelopes) == 200
+        assert len({len(e.ciphertext) for e in envelopes}) == 1
+        opening = crypto.combine(shares[1:], key.share_identifier, key.threshold)
+        private = crypto.unwrap(key.wrapped_private_key, opening, key.key_id)
+        where = crypto.info(str(consultation.uuid), consultation.version or "", key.key_id)
+        payloads = [
+            crypto.open_envelope(crypto.Envelope(e.suite, e.key_id, e.ciphertext), private, where)
+            for e in envelopes[:20]
+        ]
+    assert {p["profile"]["category"] for p in payloads} <= {
+        "deprived_of_liberty",
+        "former_detainee",
+        "family",
+    }
+    assert all(p["channel"] == "sealed" and p["version"] == consultation.version for p in payloads)
