@@ -30,15 +30,21 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, settings)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
 
-    from consult import cli, errors, security, templating
+    from consult import cli, errors, logging_filters, security, templating
 
     errors.register_error_handlers(app)
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    logging_filters.install()  # no access-log line for sealed and assisted routes
     if settings.is_production:
         _refuse_demo_data(app)
     from consult.sealed.crypto import self_test
@@ -98,10 +104,14 @@ def _register_blueprints(app: Flask) -> None:
     from consult.accounts.views import bp as accounts
     from consult.consultations.views import bp as consultations
     from consult.i18n.views import bp as i18n
+    from consult.privacy import bp as privacy
     from consult.questionnaires.views import bp as questionnaires
     from consult.respond.admin import bp as respond_admin
     from consult.respond.views import bp as respond
     from consult.respond.views import root
+    from consult.sealed.ceremony_views import bp as ceremony
+    from consult.sealed.settings_views import bp as sealed_settings
+    from consult.sealed.views import bp as sealed
 
     app.register_blueprint(accounts)
     app.register_blueprint(consultations)
@@ -110,6 +120,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(respond)
     app.register_blueprint(respond_admin)
     app.register_blueprint(root)
+    app.register_blueprint(privacy)
+    app.register_blueprint(sealed)
+    app.register_blueprint(sealed_settings)
+    app.register_blueprint(ceremony)
 
 
 def _refuse_demo_data(app: Flask) -> None:

@@ -60,6 +60,9 @@ class Settings:
     mail_from: str = "consult@localhost"
     #: Optional Redis for shared rate limits and background jobs.
     redis_url: str = ""
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    #: Needed for HTTPS detection and for holding floods per address behind a proxy.
+    trusted_proxies: int = 0
     #: Largest request body accepted, in bytes.
     max_request_bytes: int = 4 * 1024 * 1024
     #: Where the instance keeps its files (SQLite database, development secret).
@@ -96,6 +99,8 @@ class Settings:
             raise ConfigError(
                 f"CONSULT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}."
             )
+        if not 0 <= self.trusted_proxies <= 5:
+            raise ConfigError("CONSULT_TRUSTED_PROXIES must be between 0 and 5.")
         if self.suppression_k < 2:
             raise ConfigError("CONSULT_SUPPRESSION_K must be at least 2.")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:

@@ -83,3 +83,26 @@ def test_the_demo_cannot_be_loaded_in_production(app: Flask, settings_for) -> No
     result = production.test_cli_runner().invoke(args=["consult", "demo"])
     assert result.exit_code != 0
     assert "for development" in result.output
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_and_scheme_count(settings_for) -> None:
+    from flask import request
+
+    proxied = create_app(settings_for(trusted_proxies=1))
+
+    @proxied.get("/who")
+    def who() -> str:
+        return f"{request.remote_addr} {request.scheme}"
+
+    seen = proxied.test_client().get(
+        "/who", headers={"X-Forwarded-For": "198.51.100.4", "X-Forwarded-Proto": "https"}
+    )
+    assert seen.get_data(as_text=True) == "198.51.100.4 https"
+    direct = create_app(settings_for())
+
+    @direct.get("/who")
+    def who_direct() -> str:
+        return f"{request.remote_addr} {request.scheme}"
+
+    seen = direct.test_client().get("/who", headers={"X-Forwarded-For": "198.51.100.4"})
+    assert seen.get_data(as_text=True) == "127.0.0.1 http"

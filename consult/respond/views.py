@@ -7,7 +7,7 @@ the interface, DESIGN.md §8).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import (
     Blueprint,
@@ -34,11 +34,13 @@ from consult.errors import Forbidden, NotFound
 from consult.extensions import csrf, db
 from consult.i18n.content import current_language
 from consult.i18n.locales import is_ui_locale, negotiate
-from consult.opcat.vocabulary import NPM_MODELS, PLACES
-from consult.questionnaires.schema import CHANNEL_LABELS, CHANNELS, Channel
+from consult.opcat.vocabulary import NPM_MODELS, PLACES, SEALED_STAKEHOLDERS
+from consult.questionnaires.answers import Submission
+from consult.questionnaires.schema import CHANNEL_LABELS, CHANNELS, Channel, Questionnaire
 from consult.respond import flow as flows
 from consult.respond import services
 from consult.respond.display import PROFILE_LABELS, Words
+from consult.sealed import services as sealed
 
 root = Blueprint("root", __name__)
 bp = Blueprint("respond", __name__, url_prefix="/<lang>")
@@ -184,6 +186,23 @@ def _closed(consultation: Consultation) -> tuple[str, int]:
 def _questionnaire(
     consultation: Consultation, channel: Channel, preview: bool
 ) -> HTTPResponse | tuple[str, int]:
+    page = _page(consultation, channel, preview)
+    if request.method == "GET":
+        return page.render(flows.PROFILE)
+    return page.handle()
+
+
+def _page(
+    consultation: Consultation,
+    channel: Channel,
+    preview: bool,
+    kind: type[_Page] | None = None,
+) -> _Page:
+    """This request's page of ``channel``'s questionnaire (``NotFound`` if it asks nothing).
+
+    ``kind`` is a :class:`_Page` subclass of a channel that stores or renders otherwise (the
+    sealed channel seals instead of storing).
+    """
     document = consultation.document()
     questions = services.questions_for(document, channel)
     if not questions:
@@ -193,14 +212,17 @@ def _questionnaire(
     flow = flows.Flow(
         document, questions, services.profile_rules(consultation, document, channel, locale), form
     )
-    page = _Page(consultation, channel, flow, preview, locale)
-    if request.method == "GET":
-        return page.render(flows.PROFILE)
-    return page.handle()
+    return (kind or _Page)(consultation, channel, flow, preview, locale)
 
 
 class _Page:
-    """One request on a questionnaire page: read what was sent, decide what to show."""
+    """One request on a questionnaire page: read what was sent, decide what to show.
+
+    A channel that stores or shows its pages otherwise subclasses it and overrides
+    :meth:`store`, :meth:`context` and :attr:`template` (see ``consult.sealed.views``).
+    """
+
+    template: ClassVar[str] = "respond/questionnaire.html"
 
     def __init__(
         self,
@@ -248,11 +270,36 @@ class _Page:
             return self.render(step, errors=submission.errors, status=400)
         if self.preview:
             return self.render(flows.REVIEW, preview_done=True)
+        return self.store(submission)
+
+    def store(self, submission: Submission) -> HTTPResponse | tuple[str, int]:
+        """Keep a checked submission, commit, and say thank you."""
         services.store(
             self.consultation, self.channel, submission, locale=self.locale, submission_key=self.key
         )
         db.session.commit()
         return redirect(url_for("respond.thanks", slug=self.consultation.slug), code=303)
+
+    def context(self, step: str) -> dict[str, Any]:
+        """What the channel adds to its pages: the open channel offers the sealed one."""
+        return {"sealed_offer": self.sealed_offer(step)}
+
+    def sealed_offer(self, step: str) -> str | None:
+        """The sealed channel's address, where this page should offer it.
+
+        In one-page mode, beside the profile; step by step, on the page after the profile,
+        to those who chose a category the sealed channel is meant for.
+        """
+        if self.channel is not Channel.OPEN or self.preview:
+            return None
+        if self.mode == "steps" and (
+            step != self.flow.after(flows.PROFILE)
+            or self.flow.form.get("p-category") not in SEALED_STAKEHOLDERS
+        ):
+            return None
+        if not sealed_ready(self.consultation, self.flow.document):
+            return None
+        return url_for("sealed.channel", slug=self.consultation.slug)
 
     def render(
         self,
@@ -271,7 +318,7 @@ class _Page:
         else:
             showing = [name for s in flow.steps for name in flow.fields_of(s)]
         return render_template(
-            "respond/questionnaire.html",
+            self.template,
             consultation=consultation,
             document=document,
             flow=flow,
@@ -296,7 +343,15 @@ class _Page:
             channel_labels=CHANNEL_LABELS,
             REVIEW=flows.REVIEW,
             PROFILE=flows.PROFILE,
+            **self.context(step),
         ), status
+
+
+def sealed_ready(consultation: Consultation, document: Questionnaire) -> bool:
+    """Whether the sealed channel can take answers: its key exists and it asks something."""
+    return sealed.sealing_key(consultation) is not None and bool(
+        services.questions_for(document, Channel.SEALED)
+    )
 
 
 def _csrf_valid() -> bool:

@@ -1,0 +1,189 @@
+"""The sealed web channel, ``/<lang>/c/<slug>/sealed``, for persons deprived of liberty.
+
+A first page explains, in very simple words, what happens to the answers (and, where the
+consultation speaks to children too, asks for their consent); then comes the questionnaire of
+the sealed channel, one page or one question at a time like the open channel, without
+JavaScript. On sending, the answers are sealed inside the request and only the envelope is
+stored (DESIGN.md §5).
+
+No plaintext reaches disk: the form is accepted only URL-encoded (a multipart body would have
+Werkzeug spool its file parts to temporary files), nothing of the form is logged, access logs
+skip these routes (:mod:`consult.logging_filters`), and every page tells the browser not to
+keep it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as HTTPResponse
+
+from consult.consultations.models import Consultation
+from consult.errors import render_error
+from consult.extensions import csrf, db
+from consult.questionnaires.answers import Submission
+from consult.questionnaires.schema import Channel
+from consult.respond import flow as flows
+from consult.respond.views import (
+    _closed,
+    _Page,
+    _page,
+    _public,
+    add_lang,
+    pull_lang,
+    sealed_ready,
+)
+from consult.sealed import rate
+from consult.sealed import services as sealed
+from consult.sealed.models import Envelope
+from consult.sealed.settings import ALL_AGES
+
+bp = Blueprint("sealed", __name__, url_prefix="/<lang>")
+bp.url_value_preprocessor(pull_lang)
+bp.url_defaults(add_lang)
+
+#: The only body the sealed form is read from: kept in memory, never spooled to disk.
+FORM_TYPE = "application/x-www-form-urlencoded"
+#: ``Consultation.sealed_audience``: adults only, or children too (with their consent).
+#: Age brackets, recorded only inside the envelope.
+AGES = ("child", "adult")
+RECEIPT = re.compile(r"[0-9a-f]{10}")
+
+NOT_A_FORM = _l(
+    "This page only accepts the answers of its own form. Nothing was recorded. "
+    "Go back to the questionnaire and send it again."
+)
+CHOOSE_AGE = _l("Say whether you are under 18.")
+NEED_CONSENT = _l("Tick the box if you understand and want to answer.")
+START_AGAIN = _l("Please read the first page again before you send your answers.")
+
+
+@bp.after_request
+def forget(response: HTTPResponse) -> HTTPResponse:
+    """Nothing of these pages is kept by the browser; the thank-you page clears the rest."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Clear-Site-Data"] = (
+        '"cache", "cookies", "storage"' if request.endpoint == "sealed.thanks" else '"cache"'
+    )
+    return response
+
+
+@bp.route("/c/<slug>/sealed", methods=["GET", "POST"])
+@csrf.exempt  # checked by the page, so that an expired form comes back with its answers
+def channel(slug: str) -> HTTPResponse | tuple[str, int] | str:
+    """The first page (GET), then the questionnaire and the sending (POST)."""
+    if request.method == "POST" and request.mimetype != FORM_TYPE:
+        return render_error(415, NOT_A_FORM)  # before anything reads the body
+    consultation = _public(slug)
+    if not sealed_ready(consultation, consultation.document()):
+        return render_template("sealed/channel_unavailable.html", consultation=consultation), 404
+    if not consultation.is_accepting():
+        return _closed(consultation)
+    if request.method == "GET":
+        return _first_page(consultation, MultiDict())
+    page = cast(_SealedPage, _page(consultation, Channel.SEALED, False, _SealedPage))
+    if request.form.get("stage") == "intro":
+        return page.start()
+    return page.handle()
+
+
+@bp.get("/c/<slug>/sealed/thanks")
+def thanks(slug: str) -> str:
+    """Thanks; a receipt code only where the organiser turned receipts on."""
+    consultation = _public(slug)
+    receipt = request.args.get("r", "")
+    shown = receipt if consultation.sealed_receipts and RECEIPT.fullmatch(receipt) else None
+    return render_template("sealed/channel_thanks.html", consultation=consultation, receipt=shown)
+
+
+def _first_page(
+    consultation: Consultation,
+    form: MultiDict[str, str],
+    errors: dict[str, LazyString] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    return render_template(
+        "sealed/channel.html",
+        consultation=consultation,
+        key=sealed.sealing_key(consultation),
+        all_ages=consultation.sealed_audience == ALL_AGES,
+        urgent_help=consultation.text("urgent_help"),
+        form=form,
+        errors=errors or {},
+    ), status
+
+
+def _first_page_errors(
+    consultation: Consultation, form: MultiDict[str, str]
+) -> dict[str, LazyString]:
+    """Where children may answer: the age bracket, and a child's consent."""
+    if consultation.sealed_audience != ALL_AGES:
+        return {}
+    age = form.get("age")
+    if age not in AGES:
+        return {"age": CHOOSE_AGE}
+    if age == "child" and form.get("consent") != "yes":
+        return {"consent": NEED_CONSENT}
+    return {}
+
+
+class _SealedPage(_Page):
+    """A questionnaire page of the sealed channel: it seals instead of storing."""
+
+    template = "sealed/channel_questionnaire.html"
+
+    @property
+    def age(self) -> str | None:
+        """The age bracket chosen on the first page (only where children may answer)."""
+        age = self.flow.form.get("age")
+        return age if self.consultation.sealed_audience == ALL_AGES and age in AGES else None
+
+    def start(self) -> tuple[str, int]:
+        """From the first page to the first questions, once its questions are answered."""
+        errors = _first_page_errors(self.consultation, self.flow.form)
+        if errors:
+            return _first_page(self.consultation, self.flow.form, errors, 400)
+        return self.render(flows.PROFILE)
+
+    def context(self, step: str) -> dict[str, object]:
+        """The first page's answers, carried from page to page like the others."""
+        return {"age": self.age, "consent": self.flow.form.get("consent") == "yes"}
+
+    def store(self, submission: Submission) -> HTTPResponse | tuple[str, int]:
+        """Seal (held for review past the threshold), commit, and say thank you."""
+        consultation = self.consultation
+        if _first_page_errors(consultation, self.flow.form):  # the first page was skipped
+            return _first_page(consultation, MultiDict(), {"age": START_AGAIN}, 400)
+        address = request.remote_addr or ""
+        retry = _sent_before(consultation, self.key)
+        envelope = sealed.seal(
+            consultation,
+            Channel.SEALED,
+            submission,
+            locale=self.locale,
+            submission_key=self.key,
+            details={"age": self.age} if self.age else None,
+            held=not retry and rate.should_hold(consultation, address),
+        )
+        if not retry:
+            rate.count(consultation, address)
+        db.session.commit()
+        receipt = envelope.sha256[:10] if consultation.sealed_receipts else None
+        return redirect(url_for(".thanks", slug=consultation.slug, r=receipt), code=303)
+
+
+def _sent_before(consultation: Consultation, submission_key: str) -> bool:
+    """Whether this form was sealed already (a retry is neither stored nor counted again)."""
+    hashed = sealed.key_hash(consultation, submission_key)
+    found = db.session.scalar(
+        select(Envelope.id).where(
+            Envelope.consultation_id == consultation.id, Envelope.submission_key_hash == hashed
+        )
+    )
+    return found is not None

@@ -1,0 +1,44 @@
+"""gunicorn settings for production: ``gunicorn wsgi:app`` reads this file from the top folder.
+
+Access logs say what the operator needs (time, request, status, size) and never who asked:
+no client address, no user agent, no referrer, no request header. Requests to the sealed and
+assisted routes are not logged at all (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+from consult.logging_filters import is_private_path
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+accesslog = "-"
+errorlog = "-"
+#: Without ``%(h)s`` (the client's address), ``%(a)s`` (user agent) and ``%(f)s`` (referrer).
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+class PrivateAccessLogger(Logger):
+    """gunicorn's logger, without the sealed and assisted routes nor anyone's address."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if is_private_path(environ.get("PATH_INFO") or "") or is_private_path(
+            environ.get("RAW_URI") or ""
+        ):
+            return
+        super().access(resp, req, environ, request_time)
+
+    def atoms(
+        self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
+    ) -> dict[str, Any]:
+        """The usual atoms with the address, browser and referrer blanked, headers left out."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        kept = {name: value for name, value in atoms.items() if not name.startswith("{")}
+        return {**kept, "h": "-", "a": "-", "f": "-"}
+
+
+logger_class = PrivateAccessLogger
