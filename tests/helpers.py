@@ -70,20 +70,21 @@ def login(page: Page, email: str, password: str = PASSWORD) -> TestResponse:
 class _TextExtractor(HTMLParser):
     SKIP: ClassVar[frozenset[str]] = frozenset({"script", "style", "title"})
 
-    def __init__(self) -> None:
+    def __init__(self, skip: frozenset[str] = frozenset()) -> None:
         super().__init__()
+        self.skip = self.SKIP | skip
         self.parts: list[str] = []
         self._skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
+        if tag in self.skip:
             self._skipping += 1
         for name, value in attrs:
             if name in {"aria-label", "placeholder", "alt", "title"} and value:
                 self.parts.append(value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
+        if tag in self.skip:
             self._skipping -= 1
 
     def handle_data(self, data: str) -> None:
@@ -91,9 +92,12 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data.strip())
 
 
-def visible_text(html: str) -> str:
-    """What a reader sees (and hears through a screen reader's labels), one chunk per line."""
-    parser = _TextExtractor()
+def visible_text(html: str, *, prose_only: bool = False) -> str:
+    """What a reader sees (and hears through a screen reader's labels), one chunk per line.
+
+    ``prose_only`` leaves out code and command lines (``consult-keygen --trustees 5``).
+    """
+    parser = _TextExtractor(frozenset({"code", "pre"}) if prose_only else frozenset())
     parser.feed(html)
     return "\n".join(parser.parts)
 
