@@ -7,18 +7,24 @@ they would stay in the shell history and the process list).
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 import click
 from flask import Flask, url_for
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from consult import demo
 from consult.accounts import services as accounts
 from consult.accounts.permissions import Role
 from consult.audit import services as audit
+from consult.consultations.models import Consultation
 from consult.errors import ConsultError
 from consult.extensions import db
 from consult.respond import services as respond
+from consult.sealed import services as sealed
+from consult.sealed import unsealing
+from consult.sealed.unseal import Tally
 from consult.settings import current_settings
 
 group = AppGroup("consult", help="Administer this consult instance.")
@@ -152,3 +158,64 @@ def _external(endpoint: str, **values: str) -> str:
 
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
+
+
+def _consultation(slug: str) -> Consultation:
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None:
+        raise click.ClickException("No consultation has this address.")
+    return consultation
+
+
+@group.command("envelopes-export")
+@click.argument("slug")
+@click.option("--out", type=click.File("w"), default="-", help="File to write (default: stdout).")
+def envelopes_export(slug: str, out: TextIO) -> None:
+    """Write a closed consultation's envelopes for consult-open (no shares, no plaintext)."""
+    try:
+        for line in unsealing.export_lines(_consultation(slug)):
+            out.write(line + "\n")
+    except ConsultError as error:
+        _fail(error)
+
+
+@group.command("envelopes-import")
+@click.argument("slug")
+@click.argument("opened", type=click.File("r", encoding="utf-8"))
+def envelopes_import(slug: str, opened: TextIO) -> None:
+    """Store the answers consult-open wrote for SLUG, after checking they are of its envelopes."""
+    try:
+        tally = unsealing.import_opened(_consultation(slug), opened, None)
+    except ConsultError as error:
+        _fail(error)
+    db.session.commit()
+    _print_tally(tally)
+
+
+@group.command("unseal")
+@click.argument("slug")
+def unseal(slug: str) -> None:
+    """Open SLUG's envelopes here; k shares are read from a prompt or standard input."""
+    consultation = _consultation(slug)
+    key = sealed.sealing_key(consultation)
+    if key is None:
+        raise click.ClickException("This consultation has no key.")
+    try:
+        tally = unsealing.unseal(consultation, _read_shares(key.threshold), None)
+    except ConsultError as error:
+        _fail(error)
+    db.session.commit()
+    _print_tally(tally)
+
+
+def _read_shares(count: int) -> list[str]:
+    if sys.stdin.isatty():
+        return [click.prompt(f"Share {n} of {count}", hide_input=True) for n in range(1, count + 1)]
+    return [sys.stdin.readline() for _ in range(count)]
+
+
+def _print_tally(tally: Tally) -> None:
+    click.echo(
+        f"Received {tally.received}, opened {tally.opened}, rejected {tally.rejected}, "
+        f"held for review {tally.held}."
+    )

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from werkzeug.datastructures import MultiDict
 
 from consult.accounts import services as accounts
 from consult.accounts.models import Membership, Organisation, User
@@ -37,8 +36,8 @@ from consult.questionnaires.answers import (
     ProfileRules,
     Submission,
     condition_met,
-    field_name,
     read_submission,
+    to_form,
 )
 from consult.questionnaires.schema import (
     Channel,
@@ -1840,34 +1839,7 @@ def submissions(
         yield r.locale, int(r.pick(days)), Submission(profile, r.answers)
 
 
-def form_data(submission: Submission, document: Questionnaire) -> MultiDict[str, str]:
-    """The form fields a browser would send for ``submission`` (answers.py reads them back)."""
-    form: MultiDict[str, str] = MultiDict()
-    profile = submission.profile
-    for name, value in (
-        ("p-category", profile.category),
-        ("p-jurisdiction", profile.jurisdiction),
-        ("p-place", profile.place),
-        ("p-organisation", profile.organisation),
-    ):
-        if value:
-            form.add(name, value)
-    for key, rows in submission.answers.items():
-        question = document.question(key)
-        if question is None:
-            raise KeyError(key)
-        for row in rows:
-            if question.type is QuestionType.RANKING:
-                form.add(field_name(question, row.choice_key), str(row.rank))
-            elif question.type is QuestionType.MATRIX:
-                form.add(field_name(question, row.item_key), row.choice_key)
-            elif row.text is not None:
-                form.add(field_name(question), row.text)
-            elif question.type is QuestionType.NUMBER and row.number is not None:
-                form.add(field_name(question), f"{row.number:g}")
-            else:
-                form.add(field_name(question), row.choice_key)
-    return form
+form_data = to_form  # kept for the demo's callers and tests
 
 
 def _answer(consultation: Consultation, today: date) -> None:

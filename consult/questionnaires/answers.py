@@ -18,6 +18,7 @@ from typing import Protocol
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from consult.forms import too_long
 from consult.opcat.vocabulary import PLACES
@@ -357,3 +358,45 @@ def read_submission(
     submission.profile, profile_errors = read_profile(rules, form)
     submission.errors = {**profile_errors, **submission.errors}
     return submission
+
+
+def to_form(submission: Submission, document: Questionnaire) -> MultiDict[str, str]:
+    """The form fields a browser would send for ``submission``: reading them back with
+    :func:`read_submission` checks stored or opened answers exactly as the form does."""
+    form: MultiDict[str, str] = MultiDict()
+    profile = submission.profile
+    for name, value in (
+        ("p-category", profile.category),
+        ("p-jurisdiction", profile.jurisdiction),
+        ("p-place", profile.place),
+        ("p-organisation", profile.organisation),
+    ):
+        if value:
+            form.add(name, value)
+    for key, rows in submission.answers.items():
+        question = document.question(key)
+        if question is None:
+            raise KeyError(key)
+        for row in rows:
+            form.add(*_field_value(question, row))
+    return form
+
+
+def _field_value(question: Question, row: AnswerRow) -> tuple[str, str]:
+    if question.type is QuestionType.RANKING:
+        return field_name(question, row.choice_key), str(row.rank)
+    if question.type is QuestionType.MATRIX:
+        return field_name(question, row.item_key), row.choice_key
+    if row.text is not None:
+        return field_name(question), row.text
+    if question.type is QuestionType.NUMBER and row.number is not None:
+        return field_name(question), _plain_number(row.number)
+    return field_name(question), row.choice_key
+
+
+def _plain_number(number: float) -> str:
+    """A number as the form reads it: no exponent, no needless ``.0``."""
+    text = repr(float(number))
+    if "e" in text or "E" in text:
+        text = format(float(number), "f")
+    return text[:-2] if text.endswith(".0") else text

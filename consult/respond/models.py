@@ -49,6 +49,8 @@ class Response(db.Model):  # type: ignore[name-defined]
     submission_key_hash: Mapped[str | None] = mapped_column(String(64))
     #: SHA-256 of the answers, to tell a retry from a different answer under the same key.
     answers_digest: Mapped[str | None] = mapped_column(String(64))
+    #: Unsealed from an envelope that arrived past the rate limit: kept apart for review.
+    is_held: Mapped[bool] = mapped_column(default=False)
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 

@@ -292,17 +292,29 @@ def seal(payload: Mapping[str, Any], public: bytes, envelope_info: bytes, size: 
     return Envelope(SUITE_ID, key_id(public), ciphertext)
 
 
+class Opener:
+    """Opens many envelopes with one private key, parsed once."""
+
+    def __init__(self, private: bytes) -> None:
+        self._key = _private_key(private)
+        self.key_id = key_id(public_of(private))
+
+    def open(self, envelope: Envelope, envelope_info: bytes) -> dict[str, Any]:
+        """The payload of ``envelope``, or :class:`EnvelopeInvalid` for any failure."""
+        if envelope.suite != SUITE_ID:
+            raise EnvelopeInvalid("unknown suite")
+        if envelope.key_id != self.key_id:
+            raise EnvelopeInvalid("sealed for another key")
+        try:
+            plaintext = _SUITE.decrypt(envelope.ciphertext, self._key, info=envelope_info)
+        except (InvalidTag, ValueError):
+            raise EnvelopeInvalid("does not open") from None
+        return unpad(plaintext)
+
+
 def open_envelope(envelope: Envelope, private: bytes, envelope_info: bytes) -> dict[str, Any]:
     """The payload of ``envelope``, or :class:`EnvelopeInvalid` for any failure."""
-    if envelope.suite != SUITE_ID:
-        raise EnvelopeInvalid("unknown suite")
-    if envelope.key_id != key_id(public_of(private)):
-        raise EnvelopeInvalid("sealed for another key")
-    try:
-        plaintext = _SUITE.decrypt(envelope.ciphertext, _private_key(private), info=envelope_info)
-    except (InvalidTag, ValueError):
-        raise EnvelopeInvalid("does not open") from None
-    return unpad(plaintext)
+    return Opener(private).open(envelope, envelope_info)
 
 
 def self_test() -> None:
@@ -315,3 +327,30 @@ def self_test() -> None:
         raise SealedError("HPKE self-test failed")
     if len(envelope.ciphertext) != 256 + OVERHEAD:
         raise SealedError("HPKE self-test: unexpected envelope length")
+
+
+def reshare(
+    shares: Iterable[str],
+    identifier: int,
+    threshold: int,
+    wrapped: bytes,
+    kid: str,
+    new_threshold: int,
+    new_count: int,
+) -> Ceremony:
+    """A new set of shares for the same key pair; the old set stops opening anything.
+
+    ``threshold`` shares of the current set unwrap the private key, which is wrapped again under
+    a fresh opening key split ``new_threshold``-of-``new_count``. The key id, and so every
+    envelope already sealed, stays the same.
+    """
+    if not 2 <= new_threshold <= new_count <= MAX_TRUSTEES:
+        raise ValueError("need 2 <= threshold <= trustees <= 16")
+    private = unwrap(wrapped, combine(shares, identifier, threshold), kid)
+    opening_key = secrets.token_bytes(OPENING_KEY_BYTES)
+    rewrapped = wrap(private, opening_key, kid)
+    [new_shares] = shamir_mnemonic.generate_mnemonics(1, [(new_threshold, new_count)], opening_key)
+    new_identifier = read_share(new_shares[0]).identifier
+    return Ceremony(
+        public_of(private), rewrapped, kid, new_identifier, new_threshold, tuple(new_shares)
+    )

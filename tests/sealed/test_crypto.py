@@ -189,3 +189,19 @@ def test_the_core_imports_no_web_framework_or_database() -> None:
 
 def test_the_self_test_passes() -> None:
     crypto.self_test()
+
+
+def test_resharing_keeps_the_key_and_retires_the_old_shares(ceremony: crypto.Ceremony) -> None:
+    fresh = crypto.reshare(
+        ceremony.shares[1:4], ceremony.identifier, 3, ceremony.wrapped, ceremony.key_id, 2, 4
+    )
+    assert fresh.key_id == ceremony.key_id and fresh.public == ceremony.public
+    key = crypto.combine(fresh.shares[2:], fresh.identifier, 2)
+    assert crypto.public_of(crypto.unwrap(fresh.wrapped, key, fresh.key_id)) == ceremony.public
+    old = crypto.combine(ceremony.shares[:3], ceremony.identifier, 3)
+    with pytest.raises(WrongOpeningKey):
+        crypto.unwrap(fresh.wrapped, old, fresh.key_id)
+    with pytest.raises(NotEnoughShares):
+        crypto.reshare(
+            ceremony.shares[:2], ceremony.identifier, 3, ceremony.wrapped, ceremony.key_id, 2, 3
+        )

@@ -1,0 +1,251 @@
+"""Unsealing in the app and offline give the same answers; k-1 shares fail; tampering is counted."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
+
+from consult.accounts.permissions import Role
+from consult.audit.models import AuditEvent
+from consult.consultations import services as consultations
+from consult.consultations.models import Consultation, Status
+from consult.extensions import db
+from consult.questionnaires.answers import read_submission
+from consult.questionnaires.schema import Channel
+from consult.respond import services as respond
+from consult.respond.models import Response
+from consult.sealed import opener, services, unsealing
+from consult.sealed.models import Envelope
+from tests.factories import Factory
+from tests.helpers import Page, login
+
+ANSWERS = [
+    {
+        "p-category": "deprived_of_liberty",
+        "p-jurisdiction": "north",
+        "p-place": "prison_sentenced",
+        "q-model": "a",
+        "q-visited": "no",
+        "q-detail": "cold cells",
+    },
+    {
+        "p-category": "family",
+        "p-jurisdiction": "south",
+        "q-model": "c",
+        "q-why": "no visits",
+        "q-ranking-ombuds": "1",
+        "q-topics": ["x", "y"],
+        "q-more": "food",
+    },
+    {
+        "p-category": "former_detainee",
+        "p-jurisdiction": "north",
+        "q-model": "b",
+        "q-matrix-resources": "essential",
+        "q-visited": "yes",
+        "q-visits": "3",
+        "q-scale": "2",
+    },
+]
+
+
+@pytest.fixture
+def closed(app: Flask, make: Factory) -> tuple[str, tuple[str, ...]]:
+    """A closed consultation with 9 sealed envelopes (3 answer sets × 3), and its shares."""
+    make.consultation("acme", "npm-2027", ("en", "ar"), opened=True)
+    with app.app_context():
+        consultation = the(app)
+        document = consultation.document()
+        for n in range(9):
+            channel = Channel.ASSISTED if n % 3 == 0 else Channel.SEALED
+            rules = respond.profile_rules(consultation, document, channel, "en")
+            submission = read_submission(
+                rules, respond.questions_for(document, channel), document, MultiDict(ANSWERS[n % 3])
+            )
+            assert submission.errors == {}
+            services.seal(
+                consultation,
+                channel,
+                submission,
+                locale="ar" if n % 2 else "en",
+                submission_key=f"key-{n:04d}-xxxxxxxxxxxx",
+                held=n == 8,
+            )
+        consultations.close(consultation, consultation.organisation.memberships[0].user)
+        db.session.commit()
+    return "npm-2027", make.shares["npm-2027"]
+
+
+def the(app: Flask) -> Consultation:
+    return db.session.scalars(select(Consultation)).one()
+
+
+def results() -> Counter[tuple[object, ...]]:
+    """The unsealed answers as a multiset: what reports will count."""
+    rows = db.session.scalars(select(Response).where(Response.received_on.is_(None))).all()
+    return Counter(
+        (
+            str(r.channel),
+            r.stakeholder_category,
+            r.jurisdiction,
+            r.place_category,
+            r.locale,
+            r.is_held,
+            tuple(
+                sorted(
+                    (a.question_key, a.item_key, a.choice_key, a.rank, a.number, a.text)
+                    for a in r.answers
+                )
+            ),
+        )
+        for r in rows
+    )
+
+
+def test_offline_unsealing_gives_the_same_answers_as_in_the_app(
+    app: Flask, closed: tuple[str, tuple[str, ...]], tmp_path: Path
+) -> None:
+    slug, shares = closed
+    with app.app_context():
+        tally = unsealing.unseal(the(app), shares[:2], None)
+        assert tally.as_dict() == {"received": 9, "opened": 9, "rejected": 0, "held": 1}
+        in_app = results()
+        assert sum(in_app.values()) == 9 and the(app).status is Status.UNSEALED
+        db.session.rollback()  # as if it never happened: now the offline way
+        assert the(app).status is Status.CLOSED
+    export = tmp_path / "envelopes.jsonl"
+    result = app.test_cli_runner().invoke(
+        args=["consult", "envelopes-export", slug, "--out", str(export)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "cold cells" not in export.read_text()
+    share_files = []
+    for n, share in enumerate(shares[1:], start=1):
+        path = tmp_path / f"share-{n}.txt"
+        path.write_text(share)
+        share_files += ["--share", str(path)]
+    opened = tmp_path / "opened.jsonl"
+    assert opener.main([str(export), "--out", str(opened), *share_files]) == 0
+    assert oct(opened.stat().st_mode & 0o777) == "0o600"
+    result = app.test_cli_runner().invoke(args=["consult", "envelopes-import", slug, str(opened)])
+    assert result.exit_code == 0, result.output
+    assert "Received 9, opened 9, rejected 0, held for review 1." in result.output
+    with app.app_context():
+        assert results() == in_app
+        assert the(app).status is Status.UNSEALED
+
+
+def test_k_minus_one_shares_open_nothing(app: Flask, closed: tuple[str, tuple[str, ...]]) -> None:
+    _slug, shares = closed
+    with app.app_context():
+        with pytest.raises(unsealing.UnsealFailed, match="More shares are needed"):
+            unsealing.unseal(the(app), shares[:1], None)
+        assert results() == Counter() and the(app).status is Status.CLOSED
+
+
+def test_a_tampered_envelope_is_counted_and_the_rest_open(
+    app: Flask, closed: tuple[str, tuple[str, ...]], tmp_path: Path
+) -> None:
+    slug, shares = closed
+    with app.app_context():
+        victim = db.session.scalars(select(Envelope).order_by(Envelope.id)).first()
+        assert victim is not None
+        data = bytearray(victim.ciphertext)
+        data[-20] ^= 0x01
+        db.session.execute(
+            update(Envelope).where(Envelope.id == victim.id).values(ciphertext=bytes(data))
+        )
+        db.session.commit()
+        victim_id = victim.id
+        tally = unsealing.unseal(the(app), shares[1:], None)
+        assert (tally.received, tally.opened, tally.rejected) == (9, 8, 1)
+        assert tally.rejected_ids == [victim_id]
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "sealed.unsealed")
+        ).one()
+        assert event.details["rejected"] == 1 and len(event.details["digest"]) == 64
+        db.session.rollback()
+    export = tmp_path / "envelopes.jsonl"
+    app.test_cli_runner().invoke(args=["consult", "envelopes-export", slug, "--out", str(export)])
+    out = io.StringIO()
+    share_files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for path, share in zip(share_files, shares[:2], strict=True):
+        path.write_text(share)
+    from contextlib import redirect_stdout
+
+    with redirect_stdout(out):
+        assert (
+            opener.main(
+                [
+                    str(export),
+                    "--out",
+                    str(tmp_path / "o.jsonl"),
+                    "--share",
+                    str(share_files[0]),
+                    "--share",
+                    str(share_files[1]),
+                ]
+            )
+            == 0
+        )
+    assert f"rejected envelope {victim_id}" in out.getvalue()
+
+
+def test_an_altered_export_is_refused_offline(
+    app: Flask, closed: tuple[str, tuple[str, ...]], tmp_path: Path
+) -> None:
+    slug, shares = closed
+    export = tmp_path / "envelopes.jsonl"
+    app.test_cli_runner().invoke(args=["consult", "envelopes-export", slug, "--out", str(export)])
+    lines = export.read_text().splitlines()
+    export.write_text("\n".join(lines[:-1]) + "\n")  # an envelope went missing
+    (tmp_path / "s.txt").write_text(shares[0])
+    assert (
+        opener.main(
+            [str(export), "--out", str(tmp_path / "o.jsonl"), "--share", str(tmp_path / "s.txt")]
+        )
+        == 1
+    )
+
+
+def test_the_unsealing_page_opens_in_one_sitting_and_never_echoes_shares(
+    app: Flask, page: Page, make: Factory, closed: tuple[str, tuple[str, ...]]
+) -> None:
+    _slug, shares = closed
+    login(page, make.member("acme", [Role.TRUSTEE]).email)
+    url = "/admin/acme/consultations/npm-2027/unseal"
+    page.get(url)
+    assert "9 envelopes wait to be opened." in page.text
+    response = page.post(url, {"shares-0": shares[0], "shares-1": "wrong words"}, form_page=url)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert echoed(shares[0], html) == [] and "mistyped" in page.text
+    response = page.post(url, {"shares-0": shares[0], "shares-1": shares[2]}, form_page=url)
+    assert response.status_code == 200
+    assert "Opened\n9" in page.text and response.headers["Cache-Control"] == "no-store"
+    assert echoed(shares[0], response.get_data(as_text=True)) == []
+    page.post(url, {"shares-0": shares[0], "shares-1": shares[2]}, form_page=url)
+    assert "already been unsealed" in page.text
+
+
+def echoed(share: str, html: str) -> list[str]:
+    """Runs of three consecutive words of ``share`` found in ``html`` (single words may be
+    ordinary English)."""
+    words = share.split()
+    return [
+        " ".join(words[i : i + 3])
+        for i in range(len(words) - 2)
+        if " ".join(words[i : i + 3]) in html
+    ]
+
+
+def test_nothing_opens_before_the_consultation_closes(app: Flask, make: Factory) -> None:
+    make.consultation("acme", "npm-2027", ("en",), opened=True)
+    with app.app_context(), pytest.raises(unsealing.Conflict, match="after the consultation"):
+        unsealing.unseal(the(app), make.shares["npm-2027"], None)
