@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from consult.accounts.models import User
 from consult.audit.services import record
@@ -152,25 +153,42 @@ def _check(
 def _store(
     consultation: Consultation, admitted: Iterable[tuple[tuple[Channel, str, Submission], bool]]
 ) -> None:
-    for n, ((channel, locale, submission), held) in enumerate(admitted, start=1):
+    """Insert the admitted answers a batch at a time (two bulk statements per batch)."""
+    responses: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    for (channel, locale, submission), held in admitted:
+        response_id = uuid.uuid4()
         profile = submission.profile
-        db.session.add(
-            Response(
-                consultation_id=consultation.id,
-                channel=channel,
-                questionnaire_version=consultation.version or "",
-                locale=locale,
-                received_on=None,
-                stakeholder_category=profile.category,
-                jurisdiction=profile.jurisdiction or None,
-                place_category=profile.place or None,
-                is_held=held,
-                answers=[Answer(**vars(row)) for row in submission.rows],
-            )
+        responses.append(
+            {
+                "id": response_id,
+                "consultation_id": consultation.id,
+                "channel": channel,
+                "questionnaire_version": consultation.version or "",
+                "locale": locale,
+                "received_on": None,
+                "stakeholder_category": profile.category,
+                "jurisdiction": profile.jurisdiction or None,
+                "place_category": profile.place or None,
+                "declared_organisation": None,
+                "submission_key_hash": None,
+                "answers_digest": None,
+                "is_held": held,
+            }
         )
-        if n % BATCH == 0:
-            db.session.flush()
-    db.session.flush()
+        answers.extend({"response_id": response_id, **vars(row)} for row in submission.rows)
+        if len(responses) >= BATCH:
+            _insert(responses, answers)
+    _insert(responses, answers)
+
+
+def _insert(responses: list[dict[str, Any]], answers: list[dict[str, Any]]) -> None:
+    if responses:
+        db.session.execute(insert(Response), responses)
+    if answers:
+        db.session.execute(insert(Answer), answers)
+    responses.clear()
+    answers.clear()
 
 
 def _finish(consultation: Consultation, actor: User | None, tally: Tally, how: str) -> None:
