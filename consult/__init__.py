@@ -99,19 +99,27 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import consult.quotations.models
     import consult.respond.models
-    import consult.sealed.models  # noqa: F401
+    import consult.sealed.models
+    import consult.sealed.visit_models  # noqa: F401
     from consult.accounts.views import bp as accounts
     from consult.consultations.views import bp as consultations
     from consult.i18n.views import bp as i18n
+    from consult.paper.views import bp as paper
     from consult.privacy import bp as privacy
     from consult.questionnaires.views import bp as questionnaires
+    from consult.quotations.views import bp as quotations
     from consult.respond.admin import bp as respond_admin
     from consult.respond.views import bp as respond
     from consult.respond.views import root
     from consult.sealed.ceremony_views import bp as ceremony
+    from consult.sealed.kiosk import bp as kiosk
+    from consult.sealed.reshare_views import bp as reshare
     from consult.sealed.settings_views import bp as sealed_settings
+    from consult.sealed.unseal_views import bp as unseal
     from consult.sealed.views import bp as sealed
+    from consult.sealed.visit_views import bp as visits
 
     app.register_blueprint(accounts)
     app.register_blueprint(consultations)
@@ -119,11 +127,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionnaires)
     app.register_blueprint(respond)
     app.register_blueprint(respond_admin)
+    app.register_blueprint(unseal)
     app.register_blueprint(root)
     app.register_blueprint(privacy)
     app.register_blueprint(sealed)
+    app.register_blueprint(paper)
     app.register_blueprint(sealed_settings)
     app.register_blueprint(ceremony)
+    app.register_blueprint(visits)
+    app.register_blueprint(kiosk)
+    app.register_blueprint(quotations)
+    app.register_blueprint(reshare)
 
 
 def _refuse_demo_data(app: Flask) -> None:

@@ -1262,6 +1262,8 @@ RESPONSES = 300
 SEED = 2027
 #: Sealed answers from persons deprived of liberty, former detainees and families.
 SEALED_RESPONSES = 200
+#: Of which keyed in from paper forms during visits.
+ASSISTED_RESPONSES = 50
 SEALED_GROUPS = {"deprived_of_liberty": 6, "former_detainee": 2, "family": 2}
 
 
@@ -1860,21 +1862,35 @@ def _answer(consultation: Consultation, today: date) -> None:
 
 
 def _seal(consultation: Consultation) -> None:
-    """Seal the fictional answers of persons deprived of liberty, as the sealed channel would."""
+    """Seal the fictional answers of persons deprived of liberty: most sent on the sealed
+    channel, one in four keyed in from paper forms by a facilitator (the assisted channel)."""
     document = consultation.document()
-    questions = respond.questions_for(document, Channel.SEALED)
-    rules = respond.profile_rules(consultation, document, Channel.SEALED, "en")
-    answers = submissions(document, SEALED_RESPONSES, SEED + 1, Channel.SEALED, SEALED_GROUPS)
-    for n, (locale, _ago, submission) in enumerate(answers, start=1):
-        _check(rules, questions, document, submission)
-        sealed.seal(
-            consultation,
-            Channel.SEALED,
-            submission,
-            locale=locale,
-            submission_key=f"demo-sealed-{n:04d}",
-            details={"age": "adult"},
-        )
+    for channel, count, seed in (
+        (Channel.SEALED, SEALED_RESPONSES - ASSISTED_RESPONSES, SEED + 1),
+        (Channel.ASSISTED, ASSISTED_RESPONSES, SEED + 2),
+    ):
+        questions = respond.questions_for(document, channel)
+        rules = respond.profile_rules(consultation, document, channel, "en")
+        answers = submissions(document, count, seed, channel, SEALED_GROUPS)
+        for n, (locale, _ago, submission) in enumerate(answers, start=1):
+            _check(rules, questions, document, submission)
+            details = (
+                {"age": "adult"}
+                if channel is Channel.SEALED
+                else {
+                    "mode": "paper",
+                    "facilitator_role": "facilitator",
+                    "setting": submission.profile.place,
+                }
+            )
+            sealed.seal(
+                consultation,
+                channel,
+                submission,
+                locale=locale,
+                submission_key=f"demo-{channel}-{n:04d}",
+                details=details,
+            )
 
 
 def _check(

@@ -13,7 +13,7 @@ import logging
 import re
 
 #: Path parts whose requests no access log may mention.
-PRIVATE_PARTS = ("/sealed", "/assisted")
+PRIVATE_PARTS = ("/sealed", "/assisted", "/kiosk")
 ACCESS_LOGGER = "werkzeug"
 #: The start of Werkzeug's access line: ``<address> - - [<time>] "GET /path HTTP/1.1" …``.
 _ADDRESS = re.compile(r"^\S+ - - ")

@@ -18,6 +18,9 @@ PARAMS = {
     "invitation_id": "1",
     "key": "q1",
     "section": "s1",
+    "response_id": "00000000-0000-4000-8000-000000000001",
+    "quotation_id": "1",
+    "visit_id": "1",
 }
 
 
