@@ -9,12 +9,21 @@ random, so the order of rows says nothing about the order of arrival.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.db import enum_column
+from consult.db import CreatedAtMixin, enum_column
 from consult.extensions import db
 from consult.questionnaires.schema import Channel
 
@@ -51,6 +60,12 @@ class Response(db.Model):  # type: ignore[name-defined]
     answers_digest: Mapped[str | None] = mapped_column(String(64))
     #: Unsealed from an envelope that arrived past the rate limit: kept apart for review.
     is_held: Mapped[bool] = mapped_column(default=False)
+    #: The invitation this response answered (invited channel only).
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), unique=True
+    )
+    #: The invited organisation agreed to publish its response in full, under its name.
+    publication_consent: Mapped[bool] = mapped_column(default=False)
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
@@ -75,3 +90,53 @@ class Answer(db.Model):  # type: ignore[name-defined]
     number: Mapped[float | None] = mapped_column(Float)
     #: A text answer.
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class Invitation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
+    """One invited organisation of one consultation."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "organisation_name"),
+        CheckConstraint("length(organisation_name) >= 1", name="organisation_named"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation.id", ondelete="CASCADE"), index=True
+    )
+    #: Name the response is published under, as the organisation writes it.
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    #: Stakeholder category (OPCAT key or a custom one of the questionnaire).
+    stakeholder_category: Mapped[str] = mapped_column(String(40))
+    #: Jurisdiction key, when the questionnaire asks it.
+    jurisdiction: Mapped[str | None] = mapped_column(String(80))
+    #: E-mail address of the contact person, if any (mail merge, reminders).
+    contact: Mapped[str | None] = mapped_column(String(254))
+    #: Language of the mail and of the link (a content language of the consultation).
+    language: Mapped[str] = mapped_column(String(16))
+    #: SHA-256 of the token in the current link.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: When the current link was last sent by e-mail, and when a reminder went out.
+    sent_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    #: When the response was sent; the link cannot answer again.
+    answered_at: Mapped[datetime | None]
+
+    draft: Mapped[InvitationDraft | None] = relationship(
+        cascade="all, delete-orphan", uselist=False, passive_deletes=True
+    )
+
+
+class InvitationDraft(db.Model):  # type: ignore[name-defined]
+    """What an invited respondent saved to come back to: the form's fields, as sent."""
+
+    __tablename__ = "invitation_draft"
+
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``[[field, value], …]`` in the order the form sent them.
+    fields: Mapped[list[list[str]]] = mapped_column(JSON)
+    saved_at: Mapped[datetime]
