@@ -111,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     from consult.questionnaires.views import bp as questionnaires
     from consult.quotations.views import bp as quotations
     from consult.respond.admin import bp as respond_admin
+    from consult.respond.invitation_views import bp as invitations
+    from consult.respond.invited import bp as invited
     from consult.respond.views import bp as respond
     from consult.respond.views import root
     from consult.sealed.ceremony_views import bp as ceremony
@@ -126,7 +128,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n)
     app.register_blueprint(questionnaires)
     app.register_blueprint(respond)
+    app.register_blueprint(invited)
     app.register_blueprint(respond_admin)
+    app.register_blueprint(invitations)
     app.register_blueprint(unseal)
     app.register_blueprint(root)
     app.register_blueprint(privacy)

@@ -7,7 +7,9 @@ The demo consultation asks about the national preventive mechanism (NPM) of a fi
 State (country code ``XX``) in English, French, Spanish and Arabic. It is built through the same
 services as the organiser's pages (settings, NPM options, profile, sections, questions), opened,
 and then answered by a few hundred fictional respondents on the open channel, generated from a
-fixed seed so that every load gives the same answers.
+fixed seed so that every load gives the same answers. About twenty organisations are invited by
+name: most answer (some consenting to publication), some have not yet, one saved a draft and
+one invitation was withdrawn.
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ from consult.questionnaires.schema import (
     Texts,
 )
 from consult.respond import services as respond
+from consult.respond.models import Invitation, InvitationDraft
 from consult.sealed import crypto
 from consult.sealed import services as sealed
 from consult.sealed.models import CeremonyMode
+from consult.tokens import new_token
 
 ORGANISATION_SLUG = "demo"
 PASSWORD = "demo-password-not-secret"  # noqa: S105 - printed for demo users, by design
@@ -1198,6 +1202,7 @@ def load() -> DemoLoaded:
     # date a month ago, so that the answers below can arrive over that month.
     consultation.opened_at = consultation.opens_at
     _answer(consultation, today)
+    _invite(consultation, today)
     _seal(consultation)
     db.session.flush()
     return DemoLoaded(
@@ -1815,6 +1820,7 @@ def submissions(
     seed: int = SEED,
     channel: Channel = Channel.OPEN,
     groups: Mapping[str, float] | None = None,
+    languages: Mapping[str, float] = LANGUAGES,
 ) -> Iterator[tuple[str, int, Submission]]:
     """Fictional open-channel answers: ``(locale, days ago, submission)``, the same every time.
 
@@ -1829,7 +1835,7 @@ def submissions(
     }
     for _ in range(count):
         category = _pick(rng, categories)
-        r = _Respondent(rng, category, GROUPS[category], _pick(rng, LANGUAGES))
+        r = _Respondent(rng, category, GROUPS[category], _pick(rng, languages))
         for question in questions:
             if condition_met(question.condition, r.answers):
                 rows = ANSWERERS[question.key](r, question)
@@ -1891,6 +1897,131 @@ def _seal(consultation: Consultation) -> None:
                 submission_key=f"demo-{channel}-{n:04d}",
                 details=details,
             )
+
+
+# Invited stakeholders ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invited:
+    """One fictional invited organisation, and what it did with its link."""
+
+    name: str
+    category: str
+    jurisdiction: str
+    language: str
+    #: Days ago it sent its answer; ``None`` while it has not.
+    answered: int | None = None
+    #: It agreed to the publication of its answer in full, under its name.
+    consents: bool = False
+    #: It saved a draft and has not sent it yet.
+    drafted: bool = False
+    #: The organisers withdrew the link (sent to the wrong address).
+    withdrawn: bool = False
+
+
+#: Organisations the demo's organisers invited by name: ministries, both levels of government,
+#: parliament, the courts, the NHRI, NGOs and international bodies; most answered, some did
+#: not yet, one saved a draft and one link was withdrawn.
+INVITATIONS = (
+    Invited("Human Rights Committee, Federal Parliament", "parliament", "federal", "en", 12, True),
+    Invited("Senate Committee on Justice and Security", "parliament", "federal", "en"),
+    Invited("Assemblée provinciale du Littoral", "parliament", "coast", "fr"),
+    Invited("Consejo de la Judicatura Federal", "judiciary", "federal", "es", 9),
+    Invited("Office of the Prosecutor General", "judiciary", "federal", "en", 4, True),
+    Invited("Ministry of Justice", "government_national", "federal", "en", 18, True),
+    Invited("وزارة الداخلية الاتحادية", "government_national", "federal", "ar", 6),
+    Invited("Ministère fédéral de la Santé", "government_national", "federal", "fr", drafted=True),
+    Invited("Federal Prison Service", "government_national", "federal", "en"),
+    Invited(
+        "Gobierno de la Provincia del Delta", "government_subnational", "delta", "es", 15, True
+    ),
+    Invited("Capital Territory Administration", "government_subnational", "capital", "en", 3),
+    Invited("Gouvernement de la Province des Lacs", "government_subnational", "lakes", "fr"),
+    Invited(
+        "Eastern Plains Provincial Government",
+        "government_subnational",
+        "plains",
+        "en",
+        withdrawn=True,
+    ),
+    Invited("National Human Rights Commission", "nhri", "federal", "en", 21, True),
+    Invited("Defensoría del Pueblo federal", "nhri", "federal", "es", 8),
+    Invited("Prison Watch", "civil_society", "capital", "en", 25, True),
+    Invited("شبكة العائلات معًا", "civil_society", "north", "ar", 11, True),
+    Invited("Disability Rights Alliance", "civil_society", "coast", "en"),
+    Invited("Centre d'aide juridique du Sud", "civil_society", "south", "fr", 2, True),
+    Invited("International Coalition against Torture", "international", "federal", "en", 7, True),
+    Invited("Regional Human Rights Office", "international", "federal", "fr"),
+)
+
+
+def _invite(consultation: Consultation, today: date) -> None:
+    """Record the invitations; answer, draft or withdraw them as :data:`INVITATIONS` says.
+
+    Links are made as the organisers' page makes them: only the token's hash is kept, so the
+    demo's links open nothing (an organiser can send new ones).
+    """
+    document = consultation.document()
+    questions = respond.questions_for(document, Channel.INVITED)
+    sent = (consultation.opened_at or utcnow()) + timedelta(days=1)
+    for n, spec in enumerate(INVITATIONS, start=1):
+        invitation = Invitation(
+            consultation_id=consultation.id,
+            organisation_name=spec.name,
+            stakeholder_category=spec.category,
+            jurisdiction=spec.jurisdiction,
+            contact=f"consultation-{n:02d}@invited.demo.example",
+            language=spec.language,
+            token_hash=new_token()[1],
+            sent_at=sent,
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        submission = _invited_submission(document, spec, SEED + 100 + n)
+        if spec.answered is not None:
+            rules = respond.profile_rules(consultation, document, Channel.INVITED, spec.language)
+            _check(rules, questions, document, submission)
+            day = today - timedelta(days=spec.answered)
+            response = respond.store(
+                consultation,
+                Channel.INVITED,
+                submission,
+                locale=spec.language,
+                submission_key=f"demo-invited-{n:02d}",
+                today=day,
+            )
+            response.invitation_id, response.publication_consent = invitation.id, spec.consents
+            invitation.answered_at = datetime.combine(day, time(10), UTC)
+        elif spec.withdrawn:
+            invitation.revoked_at = datetime.combine(today - timedelta(days=10), time(9), UTC)
+        elif spec.drafted:
+            invitation.draft = InvitationDraft(
+                fields=_draft_fields(submission, document),
+                saved_at=datetime.combine(today - timedelta(days=2), time(16), UTC),
+            )
+        else:
+            invitation.reminded_at = datetime.combine(today - timedelta(days=7), time(9), UTC)
+
+
+def _invited_submission(document: Questionnaire, spec: Invited, seed: int) -> Submission:
+    """Answers of the invitation's group, in its language, named and placed as invited."""
+    _locale, _ago, submission = next(
+        submissions(document, 1, seed, Channel.INVITED, {spec.category: 1}, {spec.language: 1})
+    )
+    submission.profile.jurisdiction = spec.jurisdiction
+    submission.profile.organisation = spec.name
+    return submission
+
+
+def _draft_fields(submission: Submission, document: Questionnaire) -> list[list[str]]:
+    """The first half of the questions' fields, as the form sends them: a draft half done."""
+    fields = [
+        [name, value]
+        for name, value in form_data(submission, document).items(multi=True)
+        if not name.startswith("p-")
+    ]
+    return fields[: len(fields) // 2]
 
 
 def _check(

@@ -20,7 +20,7 @@ from consult.db import utcnow
 from consult.extensions import db
 from consult.opcat.vocabulary import NPM_MODELS, STAKEHOLDERS
 from consult.questionnaires import schema
-from consult.questionnaires.answers import field_name, read_submission
+from consult.questionnaires.answers import field_name, field_names, read_submission
 from consult.questionnaires.schema import (
     CHANNELS,
     Channel,
@@ -30,7 +30,7 @@ from consult.questionnaires.schema import (
     QuestionType,
 )
 from consult.respond import services as respond
-from consult.respond.models import Answer, Response
+from consult.respond.models import Answer, Invitation, Response
 from tests.helpers import Page, login
 
 LOCALES = ("en", "fr", "es", "ar")
@@ -257,11 +257,11 @@ def _count(model: type) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def _responses(consultation: Consultation) -> list[Response]:
+def _responses(consultation: Consultation, channel: Channel = Channel.OPEN) -> list[Response]:
     return list(
         db.session.scalars(
             select(Response)
-            .where(Response.consultation_id == consultation.id)
+            .where(Response.consultation_id == consultation.id, Response.channel == channel)
             .options(selectinload(Response.answers))
         )
     )
@@ -326,3 +326,68 @@ def test_the_printed_shares_open_the_demos_sealed_answers(app: Flask) -> None:
         p["channel"] in ("sealed", "assisted") and p["version"] == consultation.version
         for p in payloads
     )
+
+
+def test_organisations_are_invited_and_most_answered(loaded: Flask) -> None:
+    """About twenty invitations in the key groups: answered (some consenting), pending, one
+    draft, one withdrawn; each answer passes the invited channel's checks."""
+    with loaded.app_context():
+        consultation = the_consultation()
+        document = consultation.document()
+        questions = respond.questions_for(document, Channel.INVITED)
+        invitations = db.session.scalars(
+            select(Invitation)
+            .where(Invitation.consultation_id == consultation.id)
+            .options(selectinload(Invitation.draft))
+        ).all()
+        responses = {r.invitation_id: r for r in _responses(consultation, Channel.INVITED)}
+        assert 18 <= len(invitations) <= 25
+        assert {i.stakeholder_category for i in invitations} >= {
+            "parliament",
+            "judiciary",
+            "government_national",
+            "government_subnational",
+            "nhri",
+            "civil_society",
+            "international",
+        }
+        assert len({i.language for i in invitations}) == len(LOCALES)
+        assert all(re.fullmatch(r"[0-9a-f]{64}", i.token_hash) for i in invitations)
+        answered = [i for i in invitations if i.answered_at is not None]
+        withdrawn = [i for i in invitations if i.revoked_at is not None]
+        drafted = [i for i in invitations if i.draft is not None]
+        pending = [
+            i for i in invitations if i.answered_at is None and i.revoked_at is None and not i.draft
+        ]
+        assert len(withdrawn) == len(drafted) == 1
+        assert not set(withdrawn) & set(answered) and not set(drafted) & set(answered)
+        assert len(answered) >= 8 and len(pending) >= 4
+        assert set(responses) == {i.id for i in answered}
+        consenting = [i for i in answered if responses[i.id].publication_consent]
+        assert 0 < len(consenting) < len(answered)
+        (draft,) = drafted
+        assert draft.draft is not None and draft.draft.fields
+        names = {name for q in questions for name in field_names(q, document)}
+        assert {name for name, _value in draft.draft.fields} <= names
+        for invitation in answered:
+            response = responses[invitation.id]
+            assert response.received_on == invitation.answered_at.date()
+            assert response.locale == invitation.language
+            assert response.stakeholder_category == invitation.stakeholder_category
+            assert response.jurisdiction == invitation.jurisdiction
+            assert response.declared_organisation == invitation.organisation_name
+            rules = respond.profile_rules(consultation, document, Channel.INVITED, response.locale)
+            read = read_submission(rules, questions, document, _form(response, document))
+            assert read.errors == {}, (invitation.organisation_name, read.errors)
+    owner = Page(loaded.test_client())
+    login(owner, "owner@demo.example", "demo-password-not-secret")
+    owner.get(f"{DESK}/")
+    assert f"{len(invitations)} invitations" in owner.text
+    assert f"Answered\n{len(answered)}" in owner.text
+    assert "Draft saved, not sent\n1" in owner.text and "Invitation withdrawn\n1" in owner.text
+    assert f"Not answered yet\n{len(pending)}" in owner.text
+    analyst = Page(loaded.test_client())
+    login(analyst, "analyst@demo.example", "demo-password-not-secret")
+    analyst.get(f"{DESK}/list?consent=1")
+    assert f"of {len(consenting)}" in analyst.text
+    assert all(i.organisation_name in analyst.text for i in consenting)

@@ -249,9 +249,17 @@ class _Page:
         if not flows.valid_submission_key(form.get("submission_key")):
             return self.render(step, status=400)
         nav = form.get("nav", "send")
+        own = self.button(nav, step)
+        if own is not None:
+            return own
         if self.mode == "steps" and (nav in ("back", "next") or nav.startswith("goto:")):
             return self.navigate(nav, step)
         return self.send()
+
+    def button(self, nav: str, step: str) -> HTTPResponse | tuple[str, int] | None:
+        """The answer to a button of the channel's own (the invited channel saves a draft),
+        or ``None`` for the buttons every channel has. Called once the form is trusted."""
+        return None
 
     def navigate(self, nav: str, step: str) -> tuple[str, int]:
         if nav == "back":
@@ -338,13 +346,21 @@ class _Page:
             ),
             jurisdictions=services.jurisdiction_choices(consultation, document, self.locale),
             submission=flow.submission() if step == flows.REVIEW else None,
-            error_items=words.errors([(s, flow.fields_of(s)) for s in flow.steps], errors or {}),
+            error_items=self.error_items(words, errors or {}),
             profile_labels=PROFILE_LABELS,
             channel_labels=CHANNEL_LABELS,
             REVIEW=flows.REVIEW,
             PROFILE=flows.PROFILE,
             **self.context(step),
         ), status
+
+    def error_items(
+        self, words: Words, errors: dict[str, LazyString]
+    ) -> list[tuple[str, str, str]]:
+        """The error summary, ``(field, label, message)`` in the order of the page; a channel
+        with fields of its own beyond the questionnaire adds theirs."""
+        flow = self.flow
+        return words.errors([(s, flow.fields_of(s)) for s in flow.steps], errors)
 
 
 def sealed_ready(consultation: Consultation, document: Questionnaire) -> bool:

@@ -119,6 +119,9 @@ ORGANISER_PAGES = [
     "/admin/acme/consultations/draft-one/ceremony",
     "/admin/acme/consultations/draft-one/ceremony/upload",
     "/admin/acme/consultations/npm-2027/sealed-settings",
+    "/admin/acme/consultations/npm-2027/invitations/",
+    "/admin/acme/consultations/npm-2027/invitations/new",
+    "/admin/acme/consultations/npm-2027/invitations/import",
     "/admin/acme/consultations/draft-one/sealed-settings",
 ]
 
