@@ -381,6 +381,7 @@ def test_organisations_are_invited_and_most_answered(loaded: Flask) -> None:
             assert read.errors == {}, (invitation.organisation_name, read.errors)
     owner = Page(loaded.test_client())
     login(owner, "owner@demo.example", "demo-password-not-secret")
+    owner.post("/language", {"locale": "en", "next": "/"})  # the demo owner reads Arabic
     owner.get(f"{DESK}/")
     assert f"{len(invitations)} invitations" in owner.text
     assert f"Answered\n{len(answered)}" in owner.text
