@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
-LOCALES := fr es ar
+LOCALES := fr es ar ru zh pt
 STAMP := $(VENV)/.installed
 POT ?= translations/messages.pot
 

@@ -13,7 +13,7 @@ from flask import g, has_request_context, request, session
 from flask_login import current_user
 
 #: UI languages with a complete catalog, in the order the switcher shows them.
-UI_LOCALES: tuple[str, ...] = ("en", "fr", "es", "ar")
+UI_LOCALES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru", "zh", "pt")
 DEFAULT_LOCALE = "en"
 #: Scripts written right to left.
 RTL_LOCALES = frozenset({"ar", "fa", "he", "ur", "ps", "dv", "yi", "ckb", "sd", "ug"})
