@@ -39,8 +39,8 @@ run: compile-catalogs demo ## Set up everything and serve the app on 127.0.0.1:$
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP) ## ruff check and ruff format --check
-	$(BIN)/ruff check consult tests migrations/env.py
-	$(BIN)/ruff format --check consult tests
+	$(BIN)/ruff check consult tests bench migrations/env.py
+	$(BIN)/ruff format --check consult tests bench
 
 typecheck: $(STAMP) ## mypy on the package
 	$(BIN)/mypy
