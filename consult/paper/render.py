@@ -21,7 +21,6 @@ import mimetypes
 import re
 import threading
 from collections import OrderedDict
-from copy import deepcopy
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
@@ -44,6 +43,7 @@ from consult.questionnaires.schema import (
     Questionnaire,
     QuestionType,
     Section,
+    easy_read,
     version,
 )
 from consult.respond import services
@@ -111,24 +111,6 @@ class StaticFetcher(URLFetcher):
         if not candidate.is_relative_to(self.static_root) or not candidate.is_file():
             raise URLRefused("no such static file")
         return candidate
-
-
-def easy_read(document: Questionnaire, locale: str) -> Questionnaire:
-    """A copy of ``document`` whose questions and choices use their easy-read wording.
-
-    Only an easy wording written for ``locale`` replaces a text: another language's easy
-    wording is no easier than this language's standard one.
-    """
-    copy = deepcopy(document)
-    choices = list(copy.profile.custom_jurisdictions)
-    for question in copy.questions():
-        if question.easy.get(locale):
-            question.text = {**question.text, locale: question.easy[locale]}
-        choices += question.choices
-    for choice in choices:
-        if choice.easy.get(locale):
-            choice.label = {**choice.label, locale: choice.easy[locale]}
-    return copy
 
 
 #: Where a sentence ends and the next begins (one idea per line in easy-read).

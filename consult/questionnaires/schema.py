@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from copy import deepcopy
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -685,3 +686,31 @@ def update_sources(
             or code in reviewed.get(slot.path, ())
         }
         record_sources(sources, slot, default, touched)
+
+
+def has_easy_read(document: Questionnaire, locale: str) -> bool:
+    """Whether any question or choice of ``document`` has easy-read wording in ``locale``."""
+    choices = list(document.profile.custom_jurisdictions)
+    for question in document.questions():
+        if question.easy.get(locale):
+            return True
+        choices += question.choices
+    return any(choice.easy.get(locale) for choice in choices)
+
+
+def easy_read(document: Questionnaire, locale: str) -> Questionnaire:
+    """A copy of ``document`` whose questions and choices use their easy-read wording.
+
+    Only an easy wording written for ``locale`` replaces a text: another language's easy
+    wording is no easier than this language's standard one.
+    """
+    copy = deepcopy(document)
+    choices = list(copy.profile.custom_jurisdictions)
+    for question in copy.questions():
+        if question.easy.get(locale):
+            question.text = {**question.text, locale: question.easy[locale]}
+        choices += question.choices
+    for choice in choices:
+        if choice.easy.get(locale):
+            choice.label = {**choice.label, locale: choice.easy[locale]}
+    return copy

@@ -36,7 +36,14 @@ from consult.i18n.content import current_language
 from consult.i18n.locales import is_ui_locale, negotiate
 from consult.opcat.vocabulary import NPM_MODELS, PLACES, SEALED_STAKEHOLDERS
 from consult.questionnaires.answers import Submission
-from consult.questionnaires.schema import CHANNEL_LABELS, CHANNELS, Channel, Questionnaire
+from consult.questionnaires.schema import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    Channel,
+    Questionnaire,
+    easy_read,
+    has_easy_read,
+)
 from consult.respond import flow as flows
 from consult.respond import services
 from consult.respond.display import PROFILE_LABELS, Words
@@ -235,7 +242,11 @@ class _Page:
         self.consultation, self.channel, self.flow = consultation, channel, flow
         self.preview, self.locale = preview, locale
         sent = flow.form.get("mode") or request.args.get("mode")
-        self.mode = sent if sent in flows.MODES else "page"
+        self.easy = (flow.form.get("easy") or request.args.get("easy")) == "1" and (
+            has_easy_read(flow.document, locale)
+        )
+        default = "steps" if self.easy else "page"  # easy read: one question at a time
+        self.mode = sent if sent in flows.MODES else default
         key = flow.form.get("submission_key")
         self.key: str = (
             key if key and flows.valid_submission_key(key) else flows.new_submission_key()
@@ -320,7 +331,8 @@ class _Page:
     ) -> tuple[str, int]:
         flow, consultation = self.flow, self.consultation
         document = flow.document
-        words = Words(document, self.locale, consultation.default_locale)
+        wording = easy_read(document, self.locale) if self.easy else document
+        words = Words(wording, self.locale, consultation.default_locale)
         if self.mode == "steps":  # the review page shows answers as text: carry them all
             showing = [] if step == flows.REVIEW else flow.fields_of(step)
         else:
@@ -328,10 +340,12 @@ class _Page:
         return render_template(
             self.template,
             consultation=consultation,
-            document=document,
+            document=wording,
             flow=flow,
             words=words,
             mode=self.mode,
+            easy=self.easy,
+            easy_offered=has_easy_read(document, self.locale),
             step=step,
             errors=errors or {},
             notice=notice,

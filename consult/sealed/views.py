@@ -27,8 +27,9 @@ from werkzeug.wrappers import Response as HTTPResponse
 from consult.consultations.models import Consultation
 from consult.errors import render_error
 from consult.extensions import csrf, db
+from consult.i18n.content import current_language
 from consult.questionnaires.answers import Submission
-from consult.questionnaires.schema import Channel
+from consult.questionnaires.schema import Channel, has_easy_read
 from consult.respond import flow as flows
 from consult.respond.views import (
     _closed,
@@ -114,6 +115,7 @@ def _first_page(
         key=sealed.sealing_key(consultation),
         all_ages=consultation.sealed_audience == ALL_AGES,
         urgent_help=consultation.text("urgent_help"),
+        easy_offered=has_easy_read(consultation.document(), current_language()),
         form=form,
         errors=errors or {},
     ), status

@@ -8,8 +8,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.questionnaires.schema import Questionnaire, record_all_sources
 from consult.respond.models import Answer, Response
-from tests.factories import Factory
+from tests.factories import Factory, sample_questionnaire
 from tests.helpers import Page
 
 URL = "/{lang}/c/npm-2027/respond"
@@ -217,3 +218,51 @@ def test_closed_and_unopened_consultations_show_a_page_not_a_form(
     response = page.post(url, {**FULL, "submission_key": key})
     assert response.status_code == 409
     assert "Your answers were not recorded." in page.text
+
+
+def easy_questionnaire() -> Questionnaire:
+    """The sample questionnaire, with easy-read wording for one question and one choice."""
+    document = sample_questionnaire(("en", "fr"))
+    model = document.question("model")
+    assert model is not None
+    model.easy = {"en": "[en] Which one do you like best?", "fr": "[fr] Lequel préférez-vous ?"}
+    model.choices[0].easy = {"en": "[en] The first one", "fr": "[fr] Le premier"}
+    record_all_sources(document, "en")
+    return document
+
+
+def test_the_easy_read_version_asks_in_easy_words_one_question_at_a_time(
+    app: Flask, page: Page, make: Factory
+) -> None:
+    make.consultation(
+        "acme", "npm-2027", ("en", "fr"), opened=True, questionnaire=easy_questionnaire()
+    )
+    url = URL.format(lang="en")
+    standard = page.get(url).get_data(as_text=True)
+    assert "[en] Preferred model" in standard and "Which one do you like best" not in standard
+    assert 'href="/en/c/npm-2027/respond?easy=1"' in standard
+    easy = page.get(url + "?easy=1").get_data(as_text=True)
+    assert "respond-form easy-read" in easy and 'name="easy" value="1"' in easy
+    assert hidden(easy, "mode") == "steps" and "Standard version" in easy
+    # The profile step comes first; the next step asks the model question in easy words.
+    data = {
+        **{k: v for k, v in carried_form(easy).items() if k != "csrf_token"},
+        "p-category": "civil_society",
+        "p-jurisdiction": "north",
+        "nav": "next",
+    }
+    step = page.post(url, data, form_page=url + "?easy=1").get_data(as_text=True)
+    assert page.response.status_code == 200, page.text  # type: ignore[union-attr]
+    assert "[en] Which one do you like best?" in step and "[en] The first one" in step
+    assert "[en] Preferred model" not in step and 'name="easy" value="1"' in step
+    french = page.get(URL.format(lang="fr") + "?easy=1&mode=page").get_data(as_text=True)
+    assert "[fr] Lequel préférez-vous ?" in french and "[fr] Le premier" in french
+
+
+def test_no_easy_read_version_is_offered_without_easy_wording(page: Page, make: Factory) -> None:
+    make.consultation("acme", "npm-2027", ("en",), opened=True)
+    url = URL.format(lang="en")
+    assert "?easy=1" not in page.get(url).get_data(as_text=True)
+    asked = page.get(url + "?easy=1").get_data(as_text=True)
+    assert "easy-read" not in asked and 'name="easy"' not in asked
+    assert hidden(asked, "mode") == "page" and "[en] Preferred model" in asked

@@ -26,7 +26,7 @@ from consult.audit.models import AuditEvent
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
-from consult.questionnaires.schema import Channel
+from consult.questionnaires.schema import Channel, record_all_sources
 from consult.respond.models import Response
 from consult.sealed import crypto
 from consult.sealed import services as sealed
@@ -619,3 +619,27 @@ def test_the_sealed_channel_is_the_only_one_sealing(app: Flask, opened: str) -> 
         [response] = db.session.scalars(select(Response))
         assert response.channel == Channel.OPEN
     assert envelopes(app) == []
+
+
+def test_the_first_page_offers_the_easy_read_version_where_it_is_written(
+    app: Flask, page: Page, make: Factory
+) -> None:
+    document = sample_questionnaire(("en", "fr"))
+    model = document.question("model")
+    assert model is not None
+    model.easy = {"en": "[en] Which one do you like best?", "fr": "[fr] Lequel préférez-vous ?"}
+    record_all_sources(document, "en")
+    make.consultation("acme", SLUG, ("en", "fr"), opened=True, questionnaire=document)
+    assert 'name="easy" value="1"' in page.get(URL.format(lang="en")).get_data(as_text=True)
+    html = begin(page, "en", "page", easy="1").get_data(as_text=True)
+    assert "respond-form easy-read" in html and "[en] Which one do you like best?" in html
+    assert "[en] Preferred model" not in html
+    data = {**carried_form(html), **ANSWERS, "nav": "send"}
+    assert page.post(URL.format(lang="en"), data, csrf=False).status_code == 303, page.text
+    [payload] = open_all(app, make)
+    assert ("model", "", "c", None, None, None) in [tuple(a) for a in payload["answers"]]
+
+
+def test_no_easy_read_choice_without_easy_wording(page: Page, opened: str) -> None:
+    html = page.get(URL.format(lang="en")).get_data(as_text=True)
+    assert 'name="easy"' not in html and "Easy-read version" not in html
