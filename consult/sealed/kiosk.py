@@ -48,9 +48,10 @@ from werkzeug.wrappers import Response as HTTPResponse
 from consult.consultations.models import Consultation
 from consult.errors import CSRF_MESSAGE, ConsultError
 from consult.extensions import csrf, db
+from consult.i18n.content import current_language
 from consult.i18n.locales import is_ui_locale
 from consult.questionnaires.answers import Submission
-from consult.questionnaires.schema import TEXT_TYPES, Channel
+from consult.questionnaires.schema import TEXT_TYPES, Channel, has_easy_read
 from consult.respond import flow as flows
 from consult.respond.views import _page, _public, add_lang, pull_lang
 from consult.sealed import services as sealed
@@ -213,6 +214,7 @@ def _start_page(
         key=sealed.sealing_key(consultation),
         all_ages=consultation.sealed_audience == ALL_AGES,
         urgent_help=consultation.text("urgent_help"),
+        easy_offered=has_easy_read(consultation.document(), current_language()),
         form=form,
         errors=errors or {},
         refresh_after=IDLE_SECONDS,

@@ -28,10 +28,11 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.extensions import db
+from consult.questionnaires.schema import record_all_sources
 from consult.sealed.kiosk import COOKIE, SALT
 from consult.sealed.visit_models import VisitSession
 from tests.conftest import SECRET
-from tests.factories import Factory, Member
+from tests.factories import Factory, Member, sample_questionnaire
 from tests.helpers import Page, login
 from tests.respond.test_open_channel import carried_form, hidden
 from tests.sealed.test_canary import (
@@ -428,3 +429,27 @@ def test_the_database_files_hold_no_assisted_or_kiosk_canary(app: Flask, make: F
     for canary in (assisted, kiosk):
         assert found_in(iter(p for p in candidates if p.exists()), canary) == []
     assert_inside_the_envelopes(app, make, assisted, kiosk)
+
+
+def test_the_kiosk_offers_the_easy_read_version(
+    app: Flask, page: Page, make: Factory, login_as: Any
+) -> None:
+    document = sample_questionnaire(("en", "fr"))
+    model = document.question("model")
+    assert model is not None
+    model.easy = {"en": "[en] Which one do you like best?", "fr": "[fr] Lequel préférez-vous ?"}
+    record_all_sources(document, "en")
+    make.consultation("acme", SLUG, ("en", "fr"), opened=True, questionnaire=document)
+    login_as(Role.FACILITATOR)
+    unlock(page)
+    first = page.get(KIOSK)
+    assert 'name="easy" value="1"' in first.get_data(as_text=True)
+    assert_stays_in_the_kiosk(first)
+    html = page.post(KIOSK, {"stage": "intro", "mode": "steps", "easy": "1"}, csrf=False)
+    data = {**carried_form(html.get_data(as_text=True)), "nav": "next"}
+    data.update({k: v for k, v in ANSWERS.items() if k.startswith("p-")})
+    step = page.post(KIOSK, data, csrf=False)
+    assert step.status_code == 200, page.text
+    text = step.get_data(as_text=True)
+    assert "easy-read" in text and "[en] Which one do you like best?" in text
+    assert_stays_in_the_kiosk(step)
