@@ -242,9 +242,9 @@ class _Page:
         self.consultation, self.channel, self.flow = consultation, channel, flow
         self.preview, self.locale = preview, locale
         sent = flow.form.get("mode") or request.args.get("mode")
-        self.easy = (flow.form.get("easy") or request.args.get("easy")) == "1" and (
-            has_easy_read(flow.document, locale)
-        )
+        self.easy_offered = has_easy_read(flow.document, locale)
+        asked = (flow.form.get("easy") or request.args.get("easy")) == "1"
+        self.easy = asked and self.easy_offered
         default = "steps" if self.easy else "page"  # easy read: one question at a time
         self.mode = sent if sent in flows.MODES else default
         key = flow.form.get("submission_key")
@@ -345,7 +345,7 @@ class _Page:
             words=words,
             mode=self.mode,
             easy=self.easy,
-            easy_offered=has_easy_read(document, self.locale),
+            easy_offered=self.easy_offered,
             step=step,
             errors=errors or {},
             notice=notice,

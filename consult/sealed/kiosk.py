@@ -48,21 +48,19 @@ from werkzeug.wrappers import Response as HTTPResponse
 from consult.consultations.models import Consultation
 from consult.errors import CSRF_MESSAGE, ConsultError
 from consult.extensions import csrf, db
-from consult.i18n.content import current_language
 from consult.i18n.locales import is_ui_locale
 from consult.questionnaires.answers import Submission
-from consult.questionnaires.schema import TEXT_TYPES, Channel, has_easy_read
+from consult.questionnaires.schema import TEXT_TYPES, Channel
 from consult.respond import flow as flows
 from consult.respond.views import _page, _public, add_lang, pull_lang
-from consult.sealed import services as sealed
 from consult.sealed import visits
-from consult.sealed.settings import ALL_AGES
 from consult.sealed.views import (
     FORM_TYPE,
     NOT_A_FORM,
     START_AGAIN,
     _first_page_errors,
     _SealedPage,
+    first_page_context,
 )
 from consult.sealed.visit_models import VisitSession
 from consult.settings import current_settings
@@ -210,14 +208,10 @@ def _start_page(
     return _render(
         "kiosk/start.html",
         status,
-        consultation=consultation,
-        key=sealed.sealing_key(consultation),
-        all_ages=consultation.sealed_audience == ALL_AGES,
-        urgent_help=consultation.text("urgent_help"),
-        easy_offered=has_easy_read(consultation.document(), current_language()),
         form=form,
         errors=errors or {},
         refresh_after=IDLE_SECONDS,
+        **first_page_context(consultation),
     )
 
 

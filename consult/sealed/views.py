@@ -15,7 +15,7 @@ keep it.
 from __future__ import annotations
 
 import re
-from typing import cast
+from typing import Any, cast
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import LazyString
@@ -110,15 +110,19 @@ def _first_page(
     status: int = 200,
 ) -> tuple[str, int]:
     return render_template(
-        "sealed/channel.html",
-        consultation=consultation,
-        key=sealed.sealing_key(consultation),
-        all_ages=consultation.sealed_audience == ALL_AGES,
-        urgent_help=consultation.text("urgent_help"),
-        easy_offered=has_easy_read(consultation.document(), current_language()),
-        form=form,
-        errors=errors or {},
+        "sealed/channel.html", form=form, errors=errors or {}, **first_page_context(consultation)
     ), status
+
+
+def first_page_context(consultation: Consultation) -> dict[str, Any]:
+    """What a sealed first page shows (on the web and at the kiosk), besides the form."""
+    return {
+        "consultation": consultation,
+        "key": sealed.sealing_key(consultation),
+        "all_ages": consultation.sealed_audience == ALL_AGES,
+        "urgent_help": consultation.text("urgent_help"),
+        "easy_offered": has_easy_read(consultation.document(), current_language()),
+    }
 
 
 def _first_page_errors(
