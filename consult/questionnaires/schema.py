@@ -688,14 +688,19 @@ def update_sources(
         record_sources(sources, slot, default, touched)
 
 
+def _easy_worded(document: Questionnaire) -> Iterator[tuple[Question | Choice, str]]:
+    """Each question and choice that may have easy-read wording, with the field it replaces."""
+    for question in document.questions():
+        yield question, "text"
+        for choice in question.choices:
+            yield choice, "label"
+    for choice in document.profile.custom_jurisdictions:
+        yield choice, "label"
+
+
 def has_easy_read(document: Questionnaire, locale: str) -> bool:
     """Whether any question or choice of ``document`` has easy-read wording in ``locale``."""
-    choices = list(document.profile.custom_jurisdictions)
-    for question in document.questions():
-        if question.easy.get(locale):
-            return True
-        choices += question.choices
-    return any(choice.easy.get(locale) for choice in choices)
+    return any(item.easy.get(locale) for item, _field in _easy_worded(document))
 
 
 def easy_read(document: Questionnaire, locale: str) -> Questionnaire:
@@ -705,12 +710,7 @@ def easy_read(document: Questionnaire, locale: str) -> Questionnaire:
     wording is no easier than this language's standard one.
     """
     copy = deepcopy(document)
-    choices = list(copy.profile.custom_jurisdictions)
-    for question in copy.questions():
-        if question.easy.get(locale):
-            question.text = {**question.text, locale: question.easy[locale]}
-        choices += question.choices
-    for choice in choices:
-        if choice.easy.get(locale):
-            choice.label = {**choice.label, locale: choice.easy[locale]}
+    for item, name in _easy_worded(copy):
+        if item.easy.get(locale):
+            setattr(item, name, {**getattr(item, name), locale: item.easy[locale]})
     return copy
