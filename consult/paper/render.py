@@ -7,36 +7,30 @@ language, in a standard or an easy-read variant.
 
 It reads no request: callers pass the consultation, the languages and the folder of static
 files. It needs the application (its Jinja templates and translations), and renders inside an
-explicit UI locale. WeasyPrint fetches resources only through :class:`StaticFetcher`, which
-serves the app's own static files and refuses everything else (no ``file://``, no ``data:``,
-no network), and its loggers stay at ERROR because their messages can quote page text.
+explicit UI locale. :mod:`consult.pdf` turns the HTML into a tagged PDF, fetching nothing but
+the app's own static files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
-import mimetypes
 import re
-import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import unquote, urlsplit
+from typing import ClassVar
 
 from flask import render_template
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from consult.consultations.models import Consultation
 from consult.errors import NotFound
 from consult.i18n.locales import direction
 from consult.opcat.vocabulary import PLACES
+from consult.pdf import ORIGIN, StaticFetcher, URLRefused, cached, html_to_pdf
 from consult.questionnaires.schema import (
     Channel,
     Question,
@@ -49,68 +43,16 @@ from consult.questionnaires.schema import (
 from consult.respond import services
 from consult.respond.display import PROFILE_LABELS, Words
 
-for _name in ("weasyprint", "weasyprint.progress", "fontTools"):
-    # Their warnings and progress lines can quote the text of the page (answers-to-be,
-    # questions about detention): keep them to real errors.
-    logging.getLogger(_name).setLevel(logging.ERROR)
-
-#: The address the paper HTML pretends to come from. ``.invalid`` never resolves, and the
-#: fetcher below never opens a connection anyway: it maps this origin's ``/static/`` to disk.
-ORIGIN = "https://consult.invalid"
-STATIC_PREFIX = "/static/"
-#: What the paper templates may load: stylesheets and images, nothing executable.
-SERVED_TYPES = frozenset({"text/css", "image/svg+xml", "image/png", "image/jpeg"})
 #: Version codes printed on paper: short enough to copy by hand, long enough to be unique.
 CODE_LENGTH = 12
 #: Rendered PDFs kept in memory, keyed by a digest of their HTML (texts can be corrected
 #: after opening without a new version, so the version alone is not a safe key).
 CACHE_SIZE = 32
 
+#: Names that moved to :mod:`consult.pdf`, kept here for the paper callers and tests.
+__all__ = ["NOT_A_COMPLAINT", "ORIGIN", "StaticFetcher", "URLRefused", "paper_html", "paper_pdf"]
+
 NOT_A_COMPLAINT = _l("This form is not a way to make a complaint or to get help in an emergency.")
-
-
-class URLRefused(ValueError):
-    """The paper renderer asked for something other than one of the app's static files."""
-
-
-class StaticFetcher(URLFetcher):
-    """A WeasyPrint fetcher that serves the app's static files and refuses everything else.
-
-    ``https://consult.invalid/static/css/paper.css`` (``/static/css/paper.css`` relative to
-    :data:`ORIGIN`) is read from ``static_root/css/paper.css``; paths that leave
-    ``static_root`` (``..``, encoded or not, or a symbolic link pointing out), other origins,
-    ``file:``, ``data:`` and every other scheme raise :class:`URLRefused`.
-    """
-
-    def __init__(self, static_root: Path, origin: str = ORIGIN) -> None:
-        super().__init__(allow_redirects=False, fail_on_errors=False)
-        self.static_root = static_root.resolve()
-        self.origin = urlsplit(origin)
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        path = self.local_path(url)
-        content_type = mimetypes.guess_type(path.name)[0] or ""
-        if content_type not in SERVED_TYPES:
-            raise URLRefused("not a stylesheet or an image")
-        if content_type == "text/css":
-            content_type += "; charset=utf-8"
-        return URLFetcherResponse(url, path.read_bytes(), headers={"Content-Type": content_type})
-
-    def local_path(self, url: str) -> Path:
-        """The file under ``static_root`` that ``url`` names; :class:`URLRefused` otherwise."""
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            raise URLRefused("malformed address") from None
-        if (parts.scheme, parts.netloc) != (self.origin.scheme, self.origin.netloc):
-            raise URLRefused("only the app's own static files are served")
-        path = unquote(parts.path)
-        if not path.startswith(STATIC_PREFIX) or "\x00" in path or "\\" in path:
-            raise URLRefused("only the app's own static files are served")
-        candidate = (self.static_root / path.removeprefix(STATIC_PREFIX)).resolve()
-        if not candidate.is_relative_to(self.static_root) or not candidate.is_file():
-            raise URLRefused("no such static file")
-        return candidate
 
 
 #: Where a sentence ends and the next begins (one idea per line in easy-read).
@@ -232,16 +174,7 @@ def _numbered(
     return numbered
 
 
-def html_to_pdf(html: str, static_root: Path) -> bytes:
-    """A tagged PDF/UA-1 of ``html``; resources come from ``static_root`` only."""
-    document = HTML(string=html, base_url=f"{ORIGIN}/", url_fetcher=StaticFetcher(static_root))
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
-    assert pdf is not None  # no target given: the PDF comes back as bytes
-    return bytes(pdf)
-
-
 _cache: OrderedDict[str, bytes] = OrderedDict()
-_cache_lock = threading.Lock()
 
 
 def paper_pdf(
@@ -258,13 +191,4 @@ def paper_pdf(
         consultation, content_locale=content_locale, ui_locale=ui_locale, easy=easy, draft=draft
     )
     key = hashlib.sha256(f"{static_root}\x00{html}".encode()).hexdigest()
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    pdf = html_to_pdf(html, static_root)
-    with _cache_lock:
-        _cache[key] = pdf
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return pdf
+    return cached(_cache, key, lambda: html_to_pdf(html, static_root), CACHE_SIZE)

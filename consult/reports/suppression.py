@@ -69,9 +69,7 @@ def _with_margins(
         grid[r, n_columns] = sum(row)
     for c in range(n_columns):
         grid[n_rows, c] = (
-            respondents[c]
-            if respondents is not None
-            else sum(counts[r][c] for r in range(n_rows))
+            respondents[c] if respondents is not None else sum(counts[r][c] for r in range(n_rows))
         )
     grid[n_rows, n_columns] = sum(grid[n_rows, c] for c in range(n_columns))
     return grid
@@ -98,7 +96,9 @@ def _protect(grid: dict[Position, int], lines: list[list[Position]], hidden: set
             return  # every non-zero entry is hidden already
 
 
-def _secondary(grid: dict[Position, int], lines: list[list[Position]], hidden: set[Position]) -> None:
+def _secondary(
+    grid: dict[Position, int], lines: list[list[Position]], hidden: set[Position]
+) -> None:
     changed = True
     while changed:
         changed = False
