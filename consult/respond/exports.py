@@ -2,25 +2,15 @@
 
 Exports hold every answer, free text from the sealed and assisted channels included, so only
 analysts get them (DESIGN.md §2). Respondents write what they like and analysts open these
-files in spreadsheet programs, so every text cell is defused first: one that starts with
-``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe and can no
-longer run as a formula, and control characters that XLSX cannot hold are dropped.
+files in spreadsheet programs, so every text cell is defused (:mod:`consult.spreadsheets`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
@@ -41,24 +31,19 @@ from consult.questionnaires.schema import (
 from consult.respond import services
 from consult.respond.display import Words
 from consult.respond.models import Invitation, Response
+from consult.spreadsheets import (
+    BOLD,
+    Cell,
+    sheet_title,
+    workbook,
+    workbook_bytes,
+    xlsx_cell,
+)
+from consult.spreadsheets import XLSX_MIMETYPE as XLSX_MIMETYPE  # the views' import
+from consult.spreadsheets import to_csv as csv_bytes
 
-#: What a spreadsheet program may read as the start of a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: Control characters XML 1.0, and so XLSX, cannot hold (tab, line feed and return can).
-_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Responses loaded (with their answers) per round trip while exporting.
 BATCH = 500
-#: Longest text a spreadsheet cell holds.
-CELL_LIMIT = 32767
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-Cell = str | int | float | date | None
-
-
-def defuse(value: str) -> str:
-    """``value`` safe to open in a spreadsheet: no formula, no unwritable character."""
-    value = _UNWRITABLE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 # Which responses -----------------------------------------------------------------------------
@@ -322,51 +307,19 @@ def _summary_of(question: Question, words: Words) -> Callable[[Row], Cell]:
 
 
 def to_csv(data: Table) -> bytes:
-    """UTF-8 with a byte order mark, which spreadsheet programs need to read it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for cells in _with_header(data):
-        writer.writerow([_csv_text(cell) for cell in cells])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _csv_text(cell: Cell) -> str:
-    """Every CSV cell is text to the program that opens it, numbers included: defuse all."""
-    if cell is None:
-        return ""
-    return defuse(cell.isoformat() if isinstance(cell, date) else str(cell))
+    """The header and the rows, as :func:`consult.spreadsheets.to_csv` writes them."""
+    return csv_bytes(_with_header(data))
 
 
 def to_xlsx(data: Table, title: str) -> bytes:
     """One worksheet, header frozen; texts stored as strings, never as formulas."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_title(title))
+    book = workbook()
+    sheet = book.create_sheet(sheet_title(title))
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_xlsx_cell(sheet, text, bold) for text in data.header])
+    sheet.append([xlsx_cell(sheet, text, BOLD) for text in data.header])
     for cells in data.rows:
-        sheet.append([_xlsx_cell(sheet, cell) for cell in cells])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell, font: Font | None = None) -> WriteOnlyCell:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=defuse(value)[:CELL_LIMIT])
-        cell.data_type = "s"
-    else:
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, date):
-            cell.number_format = "yyyy-mm-dd"
-    if font is not None:
-        cell.font = font
-    return cell
-
-
-def _sheet_title(title: str) -> str:
-    """A worksheet name Excel accepts: at most 31 characters, none of ``[]:*?/\\``."""
-    return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet"
+        sheet.append([xlsx_cell(sheet, cell) for cell in cells])
+    return workbook_bytes(book)
 
 
 def _with_header(data: Table) -> Iterator[list[Cell]]:
