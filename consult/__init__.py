@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.privacy import bp as privacy
     from consult.questionnaires.views import bp as questionnaires
     from consult.quotations.views import bp as quotations
+    from consult.reports.admin import bp as report_admin
     from consult.respond.admin import bp as respond_admin
     from consult.respond.invitation_views import bp as invitations
     from consult.respond.invited import bp as invited
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk)
     app.register_blueprint(quotations)
     app.register_blueprint(reshare)
+    app.register_blueprint(report_admin)
 
 
 def _refuse_demo_data(app: Flask) -> None:
