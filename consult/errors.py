@@ -11,11 +11,12 @@ import logging
 import traceback
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from consult.extensions import db
 
@@ -27,6 +28,8 @@ class ConsultError(Exception):
 
     status = 400
     default_message: LazyString | str = _l("The request could not be completed.")
+    #: Heading of the error page, where the status's own heading would mislead.
+    title: LazyString | None = None
 
     def __init__(self, message: LazyString | str | None = None, **details: Any) -> None:
         self.message = message if message is not None else self.default_message
@@ -83,40 +86,62 @@ HTTP_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         ),
     ),
 }
+#: Paths whose errors are JSON for programs (the API), not pages for people.
+API_PREFIX = "/api/"
 CSRF_MESSAGE = _l(
     "Your form expired or did not come from this site. Reload the page and send it again."
 )
 
 
-def render_error(status: int, message: LazyString | str | None = None) -> tuple[str, int]:
-    """The error page for ``status`` with an optional, already user-safe message."""
+def render_error(
+    status: int, message: LazyString | str | None = None, title: LazyString | None = None
+) -> tuple[str, int]:
+    """The error page for ``status`` with an optional, already user-safe message and title."""
+    title, message = _words(status, message, title)
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def error_response(
+    status: int, message: LazyString | str | None = None, title: LazyString | None = None
+) -> ResponseReturnValue:
+    """:func:`render_error`, or under :data:`API_PREFIX` the same words as a JSON body."""
+    if not request.path.startswith(API_PREFIX):
+        return render_error(status, message, title)
+    title, message = _words(status, message, title)
+    return jsonify(error={"status": status, "title": str(title), "message": str(message)}), status
+
+
+def _words(
+    status: int, message: LazyString | str | None, title: LazyString | None
+) -> tuple[LazyString, LazyString | str]:
     code = status if status in HTTP_PAGES else 400 if status < 500 else 500
-    title, default = HTTP_PAGES[code]
-    return render_template(
-        "errors/error.html", status=status, title=title, message=message or default
-    ), status
+    heading, default = HTTP_PAGES[code]
+    return title or heading, message or default
 
 
 def register_error_handlers(app: Flask) -> None:
     """One handler per error type; each renders the translated error page."""
 
     @app.errorhandler(ConsultError)
-    def consult_error(error: ConsultError) -> tuple[str, int]:
+    def consult_error(error: ConsultError) -> ResponseReturnValue:
         db.session.rollback()
-        return render_error(error.status, error.message)
+        return error_response(error.status, error.message, error.title)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(400, CSRF_MESSAGE)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return error_response(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        response = make_response(error_response(error.code))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # required with a 405
+        return response
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         # Where it failed, but not the message, the query string or the body: those may hold
         # answers, tokens or SQL parameters.
@@ -128,4 +153,4 @@ def register_error_handlers(app: Flask) -> None:
             request.url_rule.rule if request.url_rule else "(no route)",
             frames,
         )
-        return render_error(500)
+        return error_response(500)

@@ -75,8 +75,8 @@ class ReportLabels:
     def column(self, question: str | None, dimension: str, key: str) -> str:
         """The name of column ``key`` of a question's (or a participation) table."""
         own = self.questions[question].columns if question in self.questions else {}
-        if dimension == ALL and own:
-            return own.get(key, key)
+        if dimension == ALL and key in own:
+            return own[key]
         return self.values.get(dimension, {}).get(key, key)
 
     def row(self, question: str | None, dimension: str, key: str) -> str:
