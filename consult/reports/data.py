@@ -53,6 +53,10 @@ class Table:
         """The cell as a share of its column's respondents (0–1), ``None`` if either is hidden."""
         return _ratio(self.cells[row][column], self.column_totals[column])
 
+    def share_of_row(self, row: int, column: int) -> float | None:
+        """The cell as a share of its row's total (0–1), ``None`` if either is hidden."""
+        return _ratio(self.cells[row][column], self.row_totals[row])
+
     def row_share(self, row: int) -> float | None:
         """A row total as a share of the table's total (0–1), when both are published."""
         return _ratio(self.row_totals[row], self.total)
