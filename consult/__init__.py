@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.privacy import bp as privacy
     from consult.questionnaires.views import bp as questionnaires
     from consult.quotations.views import bp as quotations
+    from consult.reports.views import bp as reports
     from consult.reports.admin import bp as report_admin
     from consult.reports.open_data import bp as open_data
     from consult.respond.admin import bp as respond_admin
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk)
     app.register_blueprint(quotations)
     app.register_blueprint(reshare)
+    app.register_blueprint(reports)
     app.register_blueprint(open_data)
     app.register_blueprint(report_admin)
 

@@ -1,0 +1,137 @@
+"""A report as HTML (the public page, the organisers' preview) and as a tagged PDF.
+
+One context for both renderings: :func:`context` reads the frozen numbers, lays them out
+(:mod:`consult.reports.page`) and adds what is read live (approved quotations, the annex of
+consenting organisations). The web page and the PDF include the same partials
+(``templates/reports/_report.html``), so their numbers, charts and tables cannot differ.
+
+It reads no request: callers pass the consultation, the report and the languages. PDFs are
+rendered through :mod:`consult.pdf` (nothing fetched outside the app's static files) inside an
+explicit UI locale, and kept in memory by report, digest, languages and the HTML itself (a
+quotation withdrawn after publication changes the HTML, never the digest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from consult.consultations.models import Consultation
+from consult.i18n.content import resolve
+from consult.i18n.locales import direction
+from consult.pdf import cached, html_to_pdf
+from consult.questionnaires.schema import CHANNEL_LABELS, CHANNELS
+from consult.reports import public, services
+from consult.reports.labels import report_labels
+from consult.reports.models import Report, ReportStatus
+from consult.reports.page import Layout, voices
+
+#: Rendered report PDFs kept in memory.
+CACHE_SIZE = 32
+
+_cache: OrderedDict[tuple[int, str, str, str, str], bytes] = OrderedDict()
+
+
+def context(
+    consultation: Consultation, report: Report, content_locale: str, *, preview: bool = False
+) -> dict[str, Any]:
+    """Everything the report templates need, in the active UI language."""
+    default = consultation.default_locale
+    base: dict[str, Any] = {
+        "consultation": consultation,
+        "report": report,
+        "title": consultation.text("title", content_locale),
+        "content_lang": content_locale,
+        "content_dir": direction(content_locale),
+        "preview": preview,
+        "withdrawn": report.status is ReportStatus.WITHDRAWN,
+    }
+    if base["withdrawn"]:
+        return base | {"reason": resolve(report.withdrawal_reason, default, content_locale)}
+    data = services.numbers(report)
+    locale = get_locale()
+    labels = report_labels(
+        consultation, content_locale, locale.language if locale else "en", data.k
+    )
+    layout = Layout(data, labels, rtl=base["content_dir"] == "rtl")
+    questions = layout.questions()
+    found = {
+        "data": data,
+        "participation": layout.participation(),
+        "questions": questions,
+        "options": layout.options(),
+        "voices": voices(questions),
+        "quotes": public.quotes(consultation, labels),
+        "annex": public.annex(consultation, labels),
+        "channels": _channels(consultation),
+        "narrative": resolve(report.narrative, default, content_locale),
+        "limitations": resolve(report.limitations, default, content_locale),
+    }
+    return base | found | {"contents": _contents(found)}
+
+
+def _channels(consultation: Consultation) -> list[str]:
+    used = {c for q in consultation.document().questions() for c in q.channels}
+    return [str(CHANNEL_LABELS[c]) for c in CHANNELS if c in used]
+
+
+def _contents(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(anchor, heading)`` of the sections this report has, in order."""
+    sections = [
+        ("methodology", _("Methodology"), True),
+        ("narrative", _("What the organiser says"), found["narrative"] or found["limitations"]),
+        ("options", _("The options for the National Preventive Mechanism"), found["options"]),
+        ("results", _("Results, question by question"), True),
+        ("voices", _("Voices of persons deprived of liberty"), True),
+        ("quotations", _("Quotations from other respondents"), found["quotes"].others),
+        ("annex", _("Annex: responses of invited organisations"), found["annex"]),
+    ]
+    return [(anchor, heading) for anchor, heading, shown in sections if shown]
+
+
+def report_document(
+    consultation: Consultation,
+    report: Report,
+    *,
+    content_locale: str,
+    ui_locale: str,
+    report_url: str,
+    preview: bool = False,
+) -> str:
+    """The PDF's HTML: the UI in ``ui_locale``, the consultation's texts in ``content_locale``."""
+    with force_locale(ui_locale):
+        return render_template(
+            "reports/document.html",
+            **context(consultation, report, content_locale, preview=preview),
+            pdf=True,
+            report_url=report_url,
+        )
+
+
+def report_pdf(
+    consultation: Consultation,
+    report: Report,
+    *,
+    content_locale: str,
+    ui_locale: str,
+    report_url: str,
+    static_root: Path,
+) -> bytes:
+    """The report as a tagged PDF (see :func:`report_document`), from memory when rendered
+    before with the same report, digest, languages and text."""
+    html = report_document(
+        consultation,
+        report,
+        content_locale=content_locale,
+        ui_locale=ui_locale,
+        report_url=report_url,
+    )
+    text = hashlib.sha256(f"{static_root}\x00{html}".encode()).hexdigest()
+    key = (report.id, report.digest, ui_locale, content_locale, text)
+    return cached(_cache, key, lambda: html_to_pdf(html, static_root), CACHE_SIZE)
