@@ -1,0 +1,154 @@
+"""The report PDF: the same numbers in four languages, tagged, fenced, cached.
+
+Rendering takes a moment, so each language is fetched once per module (with hostile text in
+every place a person can type), while a spy records every address WeasyPrint asks for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from consult import pdf
+from consult.questionnaires.schema import Channel
+from consult.reports import render
+from consult.reports.models import ReportStatus
+from tests.factories import Factory, sample_questionnaire
+from tests.paper.test_paper import Paper, empty_database, says
+from tests.reports.sample import (
+    HOSTILE,
+    LANGS,
+    SLUG,
+    add_response,
+    approve_quotation,
+    store_report,
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    papers: dict[str, Paper]
+    #: Every address WeasyPrint asked the fetcher for.
+    fetched: list[str]
+
+
+@pytest.fixture(scope="module")
+def rendered(_app: Flask) -> Iterator[Rendered]:
+    fetched: list[str] = []
+    real = pdf.StaticFetcher.fetch
+
+    def spy(self: pdf.StaticFetcher, url: str, headers: object = None):  # type: ignore[no-untyped-def]
+        fetched.append(url)
+        return real(self, url, headers)
+
+    client = _app.test_client()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf.StaticFetcher, "fetch", spy)
+        patch.setattr(render, "_cache", OrderedDict())
+        try:
+            Factory(_app).consultation(
+                "acme", SLUG, LANGS, opened=True, questionnaire=sample_questionnaire(LANGS)
+            )
+            store_report(
+                _app, narrative={"en": HOSTILE, "ar": HOSTILE}, limitations={"en": HOSTILE}
+            )
+            sealed = add_response(_app, Channel.SEALED, {"why": HOSTILE})
+            approve_quotation(_app, sealed, HOSTILE)
+            add_response(
+                _app, Channel.INVITED, {"why": HOSTILE}, organisation="Bar Council", consent=True
+            )
+            papers = {}
+            for lang in LANGS:
+                response = client.get(f"/{lang}/c/{SLUG}/report.pdf")
+                papers[lang] = Paper(
+                    response.status_code, dict(response.headers), response.get_data()
+                )
+        finally:
+            empty_database(_app)
+    yield Rendered(papers, fetched)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pdf_says_the_title_and_the_key_numbers(rendered: Rendered, lang: str) -> None:
+    paper = rendered.papers[lang]
+    assert paper.status == 200
+    assert says(paper, f"Title {SLUG} [{lang}]", lang)
+    assert says(paper, f"[{lang}] Preferred model", lang)
+    text = paper.text
+    for number in ("20", "16", "40", "24", "38"):
+        assert re.search(rf"(?<!\d){number}(?!\d)", text), number
+    assert "50" in text and "63" in text  # shares, written the reader's way
+    assert "d" * 64 in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pdf_is_tagged_and_in_the_reader_language(rendered: Rendered, lang: str) -> None:
+    paper = rendered.papers[lang]
+    catalog = paper.reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert catalog["/Lang"] == lang
+    assert paper.headers["Content-Type"] == "application/pdf"
+    assert paper.headers["Content-Disposition"] == f'inline; filename="{SLUG}-report-{lang}.pdf"'
+
+
+def test_contents_give_page_numbers_and_pages_are_numbered(rendered: Rendered) -> None:
+    paper = rendered.papers["en"]
+    pages = paper.pages
+    contents = next(page for page in pages if "Contents" in page)
+    found = re.search(r"Methodology\s*\.+\s*(\d+)", contents)
+    assert found is not None
+    assert "Methodology" in pages[int(found.group(1)) - 1]
+    assert f"Page 2 of {len(pages)}" in pages[1]
+
+
+def test_hostile_text_is_printed_as_text_and_fetches_nothing(rendered: Rendered) -> None:
+    assert rendered.fetched  # the stylesheet was asked for
+    assert all(url.startswith(f"{pdf.ORIGIN}/static/") for url in rendered.fetched)
+    assert says(rendered.papers["en"], "script alert 1 script file etc passwd", "en")
+    assert says(rendered.papers["en"], "Bar Council", "en")
+
+
+def test_a_withdrawn_report_prints_the_notice(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    make.consultation(
+        "acme", SLUG, ("en",), opened=True, questionnaire=sample_questionnaire(("en",))
+    )
+    store_report(app, status=ReportStatus.WITHDRAWN, reason={"en": "Counted twice."})
+    response = client.get(f"/en/c/{SLUG}/report.pdf")
+    paper = Paper(response.status_code, dict(response.headers), response.get_data())
+    assert paper.status == 200
+    assert says(paper, "This report has been withdrawn", "en")
+    assert says(paper, "Counted twice.", "en")
+    assert "Results, question by question" not in paper.text
+
+
+def test_a_second_fetch_comes_from_memory(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make.consultation(
+        "acme", SLUG, ("en",), opened=True, questionnaire=sample_questionnaire(("en",))
+    )
+    store_report(app)
+    rendered: list[str] = []
+    real = render.html_to_pdf
+
+    def counting(html: str, static_root: Path) -> bytes:
+        rendered.append(html)
+        return real(html, static_root)
+
+    monkeypatch.setattr(render, "_cache", OrderedDict())
+    monkeypatch.setattr(render, "html_to_pdf", counting)
+    first = client.get(f"/en/c/{SLUG}/report.pdf")
+    again = client.get(f"/en/c/{SLUG}/report.pdf", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.get(f"/en/c/{SLUG}/report.pdf").status_code == 200
+    assert len(rendered) == 1
