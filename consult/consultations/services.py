@@ -89,6 +89,17 @@ def get_public(slug: str) -> Consultation:
     return consultation
 
 
+def public_consultations() -> list[Consultation]:
+    """Every consultation readers may see (anything but a draft), newest first."""
+    return list(
+        db.session.scalars(
+            select(Consultation)
+            .where(Consultation.status != Status.DRAFT)
+            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        )
+    )
+
+
 def open_consultations() -> list[Consultation]:
     """Consultations taking answers now, or about to (their dates decide, not a scheduler)."""
     return [c for c in _status_open() if c.phase() in (Phase.OPEN, Phase.SCHEDULED)]

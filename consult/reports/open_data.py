@@ -8,6 +8,7 @@ language, interface words in the matching UI language). A withdrawn report answe
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -45,6 +46,11 @@ class OpenReport:
         content = exports.document(self.consultation, self.report, self.labels, self.data)
         return exports.to_json(content)
 
+    def etag(self, extension: str) -> str:
+        """The same for the same content in every format: ``report.json`` holds all a file says
+        (XLSX bytes are not a fingerprint: the workbook records when it was written)."""
+        return hashlib.sha256(self.document() + extension.encode()).hexdigest()
+
 
 def open_report(consultation: Consultation, locale: str, ui_locale: str) -> OpenReport:
     """The public report of ``consultation`` named in ``locale`` (words in the active UI
@@ -60,14 +66,15 @@ def open_report(consultation: Consultation, locale: str, ui_locale: str) -> Open
 @bp.get("/c/<slug>/report.json")
 def report_json(slug: str) -> HTTPResponse:
     """The numbers, their names and how to check them, as documented in docs/report-json.md."""
-    return _file(_open(slug).document(), exports.JSON_MIMETYPE, slug, "json", attachment=False)
+    found = _open(slug)
+    return _file(found, found.document(), exports.JSON_MIMETYPE, "json", attachment=False)
 
 
 @bp.get("/c/<slug>/report.csv")
 def report_csv(slug: str) -> HTTPResponse:
     """One line per published number (long format), for spreadsheets and scripts."""
     found = _open(slug)
-    return _file(exports.to_csv(found.data, found.labels), CSV_MIMETYPE, slug, "csv")
+    return _file(found, exports.to_csv(found.data, found.labels), CSV_MIMETYPE, "csv")
 
 
 @bp.get("/c/<slug>/report.xlsx")
@@ -76,7 +83,7 @@ def report_xlsx(slug: str) -> HTTPResponse:
     found = _open(slug)
     about = exports.about(found.consultation, found.report, found.labels)
     body = workbook.to_xlsx(found.data, found.labels, about)
-    return _file(body, XLSX_MIMETYPE, slug, "xlsx")
+    return _file(found, body, XLSX_MIMETYPE, "xlsx")
 
 
 def _open(slug: str) -> OpenReport:
@@ -85,16 +92,16 @@ def _open(slug: str) -> OpenReport:
 
 
 def _file(
-    body: bytes, mimetype: str, slug: str, extension: str, *, attachment: bool = True
+    found: OpenReport, body: bytes, mimetype: str, extension: str, *, attachment: bool = True
 ) -> HTTPResponse:
     """A public file: cached a few minutes, readable from other sites, revalidated by ETag."""
     response = current_app.response_class(body, mimetype=mimetype)
     if attachment:
         language = re.sub(r"[^A-Za-z0-9_-]", "", current_language())
-        name = f"{slug}-report-{language}.{extension}"
+        name = f"{found.consultation.slug}-report-{language}.{extension}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = PUBLIC_CACHE
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response.add_etag()
+    response.set_etag(found.etag(extension))
     return response.make_conditional(request)

@@ -173,9 +173,10 @@ def test_hidden_cells_of_the_workbook_carry_a_note(
     assert "fewer than 5" in noted[0].comment.text
     about = dict(row[:2] for row in book["About"].iter_rows(values_only=True))
     assert about["Smallest count published (k)"] == 5
-    assert about["Digest of the numbers (SHA-256)"] == client.get(f"{BASE}.json").get_json()[
-        "report"
-    ]["digest"]
+    assert (
+        about["Digest of the numbers (SHA-256)"]
+        == client.get(f"{BASE}.json").get_json()["report"]["digest"]
+    )
     assert "1 to 4 are hidden" in about["Hidden cells"]
 
 
@@ -206,7 +207,14 @@ def test_json_keeps_every_text_exactly_escaped(client: FlaskClient, published: R
     assert b'Say \\"no\\" \\\\ to' in response.data
     report = document["report"]
     assert report["revision"] == 1 and report["k"] == 5
-    assert set(report) == {"revision", "published_at", "k", "digest", "dataset_digest", "audit_head"}
+    assert set(report) == {
+        "revision",
+        "published_at",
+        "k",
+        "digest",
+        "dataset_digest",
+        "audit_head",
+    }
 
 
 def test_labels_follow_the_language_of_the_address(
@@ -233,7 +241,9 @@ def test_files_are_public_cached_and_named(client: FlaskClient, published: Repor
         assert response.mimetype == mimetype
         assert response.headers["Cache-Control"] == "public, max-age=300"
         assert response.headers["Access-Control-Allow-Origin"] == "*"
-        again = client.get(f"{BASE}.{extension}", headers={"If-None-Match": response.headers["ETag"]})
+        again = client.get(
+            f"{BASE}.{extension}", headers={"If-None-Match": response.headers["ETag"]}
+        )
         assert again.status_code == 304
     disposition = client.get(f"{BASE}.csv").headers["Content-Disposition"]
     assert disposition == f'attachment; filename="{SLUG}-report-en.csv"'
