@@ -6,14 +6,8 @@ The numbers are suppressed with k = 5. The counts suppression removed were 3 and
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask
-from sqlalchemy import select
 
-from consult.consultations.models import Consultation
-from consult.db import utcnow
-from consult.extensions import db
 from consult.questionnaires.schema import Questionnaire
 from consult.reports.data import (
     Borda,
@@ -21,11 +15,10 @@ from consult.reports.data import (
     QuestionResult,
     ReportData,
     Table,
-    digest,
-    to_dict,
 )
-from consult.reports.models import Report, ReportStatus
+from consult.reports.models import ReportStatus
 from tests.factories import Factory, sample_questionnaire
+from tests.reports.sample import store_report
 
 SLUG = "npm-2027"
 K = 5
@@ -38,8 +31,6 @@ SUM = "@SUM(1+1)*cmd|' /C calc'!A0"
 #: Characters a JSON encoder must escape.
 QUOTED = 'Say "no" \\ to </script>'
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-DATASET = "d" * 64
-AUDIT = "a" * 64
 
 
 def table(
@@ -153,31 +144,8 @@ def consultation(make: Factory, slug: str = SLUG) -> str:
 def publish(
     app: Flask,
     slug: str = SLUG,
-    data: ReportData | None = None,
     status: ReportStatus = ReportStatus.PUBLISHED,
-    revision: int = 1,
     reason: dict[str, str] | None = None,
 ) -> None:
-    """Insert a report row as the publishing service would leave it."""
-    data = data or report_data()
-    now = utcnow()
-    with app.app_context():
-        found = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
-        assert found is not None
-        db.session.add(
-            Report(
-                consultation_id=found.id,
-                revision=revision,
-                status=status,
-                k=data.k,
-                data=to_dict(data),
-                digest=digest(data),
-                dataset_digest=DATASET,
-                audit_head=AUDIT,
-                prepared_at=now - timedelta(days=1),
-                published_at=None if status is ReportStatus.PREPARED else now,
-                withdrawn_at=now if status is ReportStatus.WITHDRAWN else None,
-                withdrawal_reason=reason or {},
-            )
-        )
-        db.session.commit()
+    """Insert :func:`report_data` as a report row, as the workflow would leave it."""
+    store_report(app, slug, report_data(), status=status, reason=reason)
