@@ -100,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     import consult.quotations.models
+    import consult.reports.designation_models
     import consult.reports.models
     import consult.respond.models
     import consult.sealed.models
