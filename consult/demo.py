@@ -1149,6 +1149,8 @@ class DemoLoaded:
     accounts: tuple[tuple[str, str, tuple[Role, ...]], ...]
     #: ``(trustee e-mail, share)``: printed once, so that a new user can try unsealing.
     shares: tuple[tuple[str, str], ...] = ()
+    #: The second consultation: closed, unsealed, and its report published.
+    published: Consultation | None = None
 
 
 def is_loaded() -> bool:
@@ -1160,60 +1162,96 @@ def database_is_empty() -> bool:
 
 
 def load() -> DemoLoaded:
-    """Create the demo organisation, its members and an open, answered consultation (flushed)."""
+    """Create the demo organisation, its members, an open, answered consultation, and a
+    closed one whose report is published (flushed)."""
+    from consult import demo_published
+
     organisation = accounts.create_organisation(
         ORGANISATION_SLUG, "Demo Coalition for the Prevention of Torture (fictional)", is_demo=True
     )
-    users = []
-    for email, name, roles, locale in MEMBERS:
-        user = accounts.find_user(email) or accounts.create_user(email, name, PASSWORD, locale)
-        accounts.add_member(organisation, user, roles)
-        users.append(user)
-    owner = users[0]
+    users = _members(organisation)
     today = utcnow().date()
     zone = ZoneInfo(TIMEZONE)
-    opens_at = datetime.combine(today - timedelta(days=DAYS_OPEN - 1), time(9), zone)
-    closes_at = datetime.combine(today + timedelta(days=DAYS_LEFT), time(23, 59), zone)
-    consultation = consultations.create(
+    consultation = create(
         organisation,
-        consultations.ConsultationDraft(
-            slug="demo-npm-options",
-            country=FICTIONAL_STATE,
-            default_locale="en",
-            offered_locales=list(LOCALES),
-            title=dict(TITLE),
-            summary=dict(SUMMARY),
-            use_of_input=dict(USE_OF_INPUT),
-            timezone=TIMEZONE,
-            ui_fallback_locale="en",
-            opens_at=opens_at.astimezone(UTC),
-            closes_at=closes_at.astimezone(UTC),
-        ),
-        owner,
+        users,
+        "demo-npm-options",
+        (TITLE, SUMMARY, USE_OF_INPUT),
+        datetime.combine(today - timedelta(days=DAYS_OPEN - 1), time(9), zone),
+        datetime.combine(today + timedelta(days=DAYS_LEFT), time(23, 59), zone),
     )
-    _build_questionnaire(consultation, owner)
-    shares = _ceremony(
-        consultation,
-        owner,
-        [u for u in users if Role.TRUSTEE in next(m for e, _n, m, _l in MEMBERS if e == u.email)],
-    )
-    consultations.open_(consultation, owner)
-    # Opening records the moment it happens; the demo pretends it happened at the scheduled
-    # date a month ago, so that the answers below can arrive over that month.
-    consultation.opened_at = consultation.opens_at
-    _answer(consultation, today)
-    _invite(consultation, today)
-    _seal(consultation)
+    shares = ceremony(consultation, users[0], trustees(users))
+    open_and_answer(consultation, users[0], today)
+    seal_answers(consultation)
+    published = demo_published.load(organisation, users, today)
     db.session.flush()
     return DemoLoaded(
         organisation,
         consultation,
         tuple((email, name, roles) for email, name, roles, _ in MEMBERS),
         shares,
+        published,
     )
 
 
-def _ceremony(
+def _members(organisation: Organisation) -> list[User]:
+    """The demo's accounts, in the order of :data:`MEMBERS`, each a member with its roles."""
+    users = []
+    for email, name, roles, locale in MEMBERS:
+        user = accounts.find_user(email) or accounts.create_user(email, name, PASSWORD, locale)
+        accounts.add_member(organisation, user, roles)
+        users.append(user)
+    return users
+
+
+def member(users: Sequence[User], role: Role) -> User:
+    """The first demo account holding ``role``."""
+    return next(u for u in users if role in _roles(u))
+
+
+def trustees(users: Sequence[User]) -> list[User]:
+    return [u for u in users if Role.TRUSTEE in _roles(u)]
+
+
+def _roles(user: User) -> tuple[Role, ...]:
+    return next(roles for email, _n, roles, _l in MEMBERS if email == user.email)
+
+
+def create(
+    organisation: Organisation,
+    users: Sequence[User],
+    slug: str,
+    texts: tuple[Texts, Texts, Texts],
+    opens_at: datetime,
+    closes_at: datetime | None,
+) -> Consultation:
+    """A demo consultation of the Fictional State with its questionnaire, entered by the owner.
+
+    ``texts`` are its title, summary and use of input.
+    """
+    title, summary, use_of_input = texts
+    consultation = consultations.create(
+        organisation,
+        consultations.ConsultationDraft(
+            slug=slug,
+            country=FICTIONAL_STATE,
+            default_locale="en",
+            offered_locales=list(LOCALES),
+            title=dict(title),
+            summary=dict(summary),
+            use_of_input=dict(use_of_input),
+            timezone=TIMEZONE,
+            ui_fallback_locale="en",
+            opens_at=opens_at.astimezone(UTC),
+            closes_at=closes_at.astimezone(UTC) if closes_at else None,
+        ),
+        users[0],
+    )
+    _build_questionnaire(consultation, users[0])
+    return consultation
+
+
+def ceremony(
     consultation: Consultation, owner: User, trustees: list[User]
 ) -> tuple[tuple[str, str], ...]:
     """An in-app ceremony: 2 of the demo's 3 trustees open the sealed answers."""
@@ -1850,12 +1888,32 @@ def submissions(
 form_data = to_form  # kept for the demo's callers and tests
 
 
-def _answer(consultation: Consultation, today: date) -> None:
+def open_and_answer(
+    consultation: Consultation,
+    owner: User,
+    today: date,
+    count: int = RESPONSES,
+    seed: int = SEED,
+    invite: bool = True,
+) -> None:
+    """Open the consultation, then answer it on the open channel (and ``invite`` organisations
+    on the invited channel) by ``today``."""
+    consultations.open_(consultation, owner)
+    # Opening records the moment it happens; the demo pretends it happened at the scheduled
+    # date, so that the answers below can arrive over the month before ``today``.
+    consultation.opened_at = consultation.opens_at
+    _answer(consultation, today, count, seed)
+    if invite:
+        _invite(consultation, today)
+
+
+def _answer(consultation: Consultation, today: date, count: int, seed: int) -> None:
     """Store the fictional answers, each checked as the open channel's form would check it."""
     document = consultation.document()
     questions = respond.questions_for(document, Channel.OPEN)
     rules = respond.profile_rules(consultation, document, Channel.OPEN, "en")
-    for n, (locale, ago, submission) in enumerate(submissions(document), start=1):
+    answers = submissions(document, count, seed)
+    for n, (locale, ago, submission) in enumerate(answers, start=1):
         _check(rules, questions, document, submission)
         respond.store(
             consultation,
@@ -1867,17 +1925,27 @@ def _answer(consultation: Consultation, today: date) -> None:
         )
 
 
-def _seal(consultation: Consultation) -> None:
+def seal_answers(
+    consultation: Consultation,
+    count: int = SEALED_RESPONSES,
+    assisted: int = ASSISTED_RESPONSES,
+    seed: int = SEED,
+    held: int = 0,
+) -> None:
     """Seal the fictional answers of persons deprived of liberty: most sent on the sealed
-    channel, one in four keyed in from paper forms by a facilitator (the assisted channel)."""
+    channel, ``assisted`` keyed in from paper forms by a facilitator (the assisted channel).
+
+    The last ``held`` sealed ones arrive past the rate limit, as from a flooded kiosk, and are
+    held for review.
+    """
     document = consultation.document()
-    for channel, count, seed in (
-        (Channel.SEALED, SEALED_RESPONSES - ASSISTED_RESPONSES, SEED + 1),
-        (Channel.ASSISTED, ASSISTED_RESPONSES, SEED + 2),
+    for channel, number, channel_seed in (
+        (Channel.SEALED, count - assisted, seed + 1),
+        (Channel.ASSISTED, assisted, seed + 2),
     ):
         questions = respond.questions_for(document, channel)
         rules = respond.profile_rules(consultation, document, channel, "en")
-        answers = submissions(document, count, seed, channel, SEALED_GROUPS)
+        answers = submissions(document, number, channel_seed, channel, SEALED_GROUPS)
         for n, (locale, _ago, submission) in enumerate(answers, start=1):
             _check(rules, questions, document, submission)
             details = (
@@ -1896,6 +1964,7 @@ def _seal(consultation: Consultation) -> None:
                 locale=locale,
                 submission_key=f"demo-{channel}-{n:04d}",
                 details=details,
+                held=channel is Channel.SEALED and n > number - held,
             )
 
 

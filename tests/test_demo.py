@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from consult import demo
+from consult import demo, demo_published
 from consult.accounts.models import Organisation, User
 from consult.consultations.models import Consultation, Status
 from consult.db import utcnow
@@ -29,8 +29,12 @@ from consult.questionnaires.schema import (
     Questionnaire,
     QuestionType,
 )
+from consult.quotations import services as quotations
+from consult.reports import services as reports
+from consult.reports.models import ReportStatus
 from consult.respond import services as respond
 from consult.respond.models import Answer, Invitation, Response
+from consult.sealed.payload import SEALED_CHANNELS
 from tests.helpers import Page, login
 
 LOCALES = ("en", "fr", "es", "ar")
@@ -50,8 +54,11 @@ def loaded(app: Flask) -> Flask:
     return app
 
 
-def the_consultation() -> Consultation:
-    return db.session.scalars(select(Consultation)).one()
+def the_consultation(slug: str = "demo-npm-options") -> Consultation:
+    """The open demo consultation, or the one named ``slug``."""
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    assert consultation is not None
+    return consultation
 
 
 def test_demo_loads_once_and_prints_how_to_sign_in(app: Flask) -> None:
@@ -66,7 +73,7 @@ def test_demo_loads_once_and_prints_how_to_sign_in(app: Flask) -> None:
     assert "already has data" in run(app, "demo", "--if-empty").output
     assert "already has data" in run(app, "demo").output
     with app.app_context():
-        assert _count(Organisation) == _count(Consultation) == 1
+        assert _count(Organisation) == 1 and _count(Consultation) == 2
         consultation = the_consultation()
         assert (respond.total(consultation), _count(Answer)) == counts
     for lang in LOCALES:
@@ -306,8 +313,12 @@ def test_the_printed_shares_open_the_demos_sealed_answers(app: Flask) -> None:
     assert len(shares) == 3
     with app.app_context():
         consultation = the_consultation()
-        key = db.session.scalars(select(SealingKey)).one()
-        envelopes = db.session.scalars(select(Envelope)).all()
+        key = db.session.scalars(
+            select(SealingKey).where(SealingKey.consultation_id == consultation.id)
+        ).one()
+        envelopes = db.session.scalars(
+            select(Envelope).where(Envelope.consultation_id == consultation.id)
+        ).all()
         assert len(envelopes) == 200
         assert len({len(e.ciphertext) for e in envelopes}) == 1
         opening = crypto.combine(shares[1:], key.share_identifier, key.threshold)
@@ -392,3 +403,104 @@ def test_organisations_are_invited_and_most_answered(loaded: Flask) -> None:
     analyst.get(f"{DESK}/list?consent=1")
     assert f"of {len(consenting)}" in analyst.text
     assert all(i.organisation_name in analyst.text for i in consenting)
+
+
+# The second consultation: closed, unsealed, published ----------------------------------------
+
+FIRST_ROUND = demo_published.SLUG
+
+
+def test_the_first_round_is_closed_unsealed_and_published(loaded: Flask) -> None:
+    """Its report counts every response not held for review, from every channel but invited,
+    hides some small cells, and was prepared by the analyst and published by the publisher."""
+    with loaded.app_context():
+        consultation = the_consultation(FIRST_ROUND)
+        assert consultation.status is Status.PUBLISHED and not consultation.is_accepting()
+        assert consultation.closed_at is not None and consultation.closed_at < utcnow()
+        assert {c.status for c in db.session.scalars(select(Consultation))} == {
+            Status.OPEN,
+            Status.PUBLISHED,
+        }
+        for code, state in consultation.text_states().items():
+            assert (state.missing, state.stale) == ([], []), code
+        for code in LOCALES:
+            for field in ("title", "summary", "use_of_input"):
+                assert FICTIONAL[code] in getattr(consultation, field)[code].lower(), field
+        report = reports.public_report(consultation)
+        assert (report.revision, report.status) == (1, ReportStatus.PUBLISHED)
+        assert set(report.narrative) == set(report.limitations) == set(LOCALES)
+        names = {u.id: u.email for u in db.session.scalars(select(User))}
+        assert names[report.prepared_by_id] == "analyst@demo.example"
+        assert names[report.published_by_id] == "publisher@demo.example"
+        data = reports.numbers(report)
+        counted = db.session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.consultation_id == consultation.id, Response.is_held.is_(False))
+        )
+        assert data.responses == counted
+        assert data.held == demo_published.HELD
+        channels = dict(
+            db.session.execute(
+                select(Response.channel, func.count())
+                .where(Response.consultation_id == consultation.id)
+                .group_by(Response.channel)
+            ).all()
+        )
+        assert set(channels) == {Channel.OPEN, Channel.SEALED, Channel.ASSISTED}
+        assert channels[Channel.OPEN] == demo_published.RESPONSES
+        assert channels[Channel.SEALED] + channels[Channel.ASSISTED] == (
+            demo_published.SEALED_RESPONSES
+        )
+        cells = [c for t in data.participation.values() for row in t.cells for c in row]
+        assert 0 < cells.count(None) < len(cells) / 3  # some small cells hidden, most shown
+        approved = quotations.approved(consultation)
+        assert len(approved) == demo_published.QUOTATIONS
+        assert all(q.proposed_by_id != q.decided_by_id for q in approved)
+        assert {q.response.channel for q in approved} <= {Channel.SEALED, Channel.ASSISTED}
+    assert run(loaded, "audit-verify").exit_code == 0
+    publisher = Page(loaded.test_client())
+    login(publisher, "publisher@demo.example", "demo-password-not-secret")
+    publisher.post("/language", {"locale": "en", "next": "/"})
+    assert publisher.get(f"/admin/demo/c/{FIRST_ROUND}/report/").status_code == 200
+    assert "Revision 1" in publisher.text and "Withdraw the public report" in publisher.text
+    for lang in LOCALES:
+        assert Page(loaded.test_client()).get(f"/{lang}/c/{FIRST_ROUND}/").status_code == 200
+
+
+def test_the_first_rounds_narrative_says_what_its_numbers_say(loaded: Flask) -> None:
+    """Each claim of the organisers' narrative, checked against the published numbers."""
+    with loaded.app_context():
+        data = reports.numbers(reports.public_report(the_consultation(FIRST_ROUND)))
+    narrative = demo_published.NARRATIVE
+    assert all(str(data.responses) in narrative[code] for code in LOCALES)
+    channels = data.participation["group"]
+    sealed = sum(channels.column_totals[channels.columns.index(c)] or 0 for c in SEALED_CHANNELS)
+    assert f"{sealed} " in narrative["en"] and "Six sealed" in narrative["en"]
+    assert data.held == 6
+    assert data.options_question is not None and data.guarantees_question is not None
+    ranking = data.question(data.options_question)
+    assert ranking is not None
+    first = ranking.tables["all"]
+    firsts = {item: first.cell(item, "1") or 0 for item in first.rows}
+    assert sorted(firsts, key=firsts.__getitem__)[-2:] == ["ombuds_plus", "new_specialised"]
+    assert max(firsts.values()) < (data.responses or 0) / 2  # no majority
+    borda = ranking.borda["all"]
+    assert max(borda.items, key=lambda i: borda.points[borda.items.index(i)][0] or 0) == (
+        "ombuds_plus"
+    )
+    group = ranking.tables["group"]
+    assert (group.cell("new_specialised", "deprived_of_liberty") or 0) > (
+        group.cell("ombuds_plus", "deprived_of_liberty") or 0
+    )
+    provinces = ranking.tables["category"]
+    column = [(provinces.cell(i, "government_subnational") or 0, i) for i in provinces.rows]
+    assert max(column)[1] == "decentralised_federal"
+    guarantees = data.question(data.guarantees_question)
+    assert guarantees is not None
+    table = guarantees.tables["all"]
+    essential = {g: table.cell(g, "essential") or 0 for g in table.rows}
+    ranked = sorted(essential, key=essential.__getitem__)
+    assert set(ranked[-2:]) == {"access_all_places", "no_sanctions"}
+    assert ranked[0] == "gender_minority_balance"
+    assert 0.4 < essential["gender_minority_balance"] / (data.responses or 1) < 0.6
