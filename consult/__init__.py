@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.reports.views import bp as reports
     from consult.reports.admin import bp as report_admin
     from consult.reports.api import bp as api
+    from consult.reports.designation_views import bp as designation
     from consult.reports.open_data import bp as open_data
     from consult.respond.admin import bp as respond_admin
     from consult.respond.invitation_views import bp as invitations
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(open_data)
     app.register_blueprint(api)
     app.register_blueprint(report_admin)
+    app.register_blueprint(designation)
 
 
 def _refuse_demo_data(app: Flask) -> None:

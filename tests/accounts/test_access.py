@@ -21,6 +21,7 @@ PARAMS = {
     "response_id": "00000000-0000-4000-8000-000000000001",
     "quotation_id": "1",
     "visit_id": "1",
+    "recommendation_id": "1",
 }
 
 
