@@ -286,6 +286,21 @@ def test_publishing_needs_a_confirmation_and_makes_the_consultation_published(
     assert publish(publisher, 1).status_code == 409  # only a prepared report
 
 
+def test_the_desk_links_to_the_preview_and_to_the_public_report(
+    analyst: Page, publisher: Page, ready: None
+) -> None:
+    prepare(analyst)
+    preview = f'href="/admin/acme/c/{SLUG}/report/1/preview"'
+    publisher.get(f"{BASE}/")
+    assert preview in html(publisher)
+    analyst.get(f"{BASE}/")
+    assert preview not in html(analyst)  # previews are for those who decide to publish
+    assert f"/c/{SLUG}/report" not in html(analyst).replace(BASE, "")
+    publish(publisher, 1)
+    analyst.get(f"{BASE}/")
+    assert f'href="/en/c/{SLUG}/report"' in html(analyst)
+
+
 def test_a_new_revision_supersedes_the_published_one(
     app: Flask, analyst: Page, publisher: Page, ready: None
 ) -> None:
