@@ -17,7 +17,7 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, Field, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
 from consult.consultations.models import Consultation
 from consult.forms import MultiCheckboxField, at_most, choices
@@ -29,7 +29,9 @@ from consult.opcat.vocabulary import (
     LEGAL_BASES,
     NPM_MODELS,
     PLACES,
+    SPT_GUIDELINES,
     STAGES,
+    Term,
 )
 from consult.questionnaires.schema import Questionnaire
 from consult.reports.designation import suggested_option
@@ -46,6 +48,7 @@ from consult.reports.forms import TranslatedForm
 OUTSIDE = "-"
 BAD_DATE = _l("Enter a date, such as 2027-03-01.")
 CHOOSE_BLANK = _l("Choose…")
+PRESELECTED = _l("The option of the designated model is now selected: check it, then save.")
 TEXT_LABELS: dict[str, tuple[LazyString, int]] = {
     "note": (_l("Note on this revision"), NOTE_MAX),
     "model_description": (_l("Description of the arrangement"), TEXT_MAX),
@@ -98,17 +101,17 @@ class RevisionForm(TranslatedForm):
     #: The questionnaire, to pre-select the option by model (set by :func:`revision_form`).
     document: Questionnaire = Questionnaire()
 
-    def validate_option(self, field: Field) -> None:
-        """Pre-select the one option of the designated model, for the publisher to confirm."""
-        if field.data:
-            return
+    def place(self, errors: dict[str, list[object]]) -> None:
+        """Show the service's errors; pre-select the one option of the designated model.
+
+        The service refuses an empty option; when exactly one option of the questionnaire has
+        the designated model, the form comes back with it selected, for the publisher to check.
+        """
+        super().place(errors)
         suggestion = suggested_option(self.document, self.model.data or "")
-        if suggestion is None:
-            return  # the service asks the publisher to choose
-        field.data = suggestion
-        raise ValidationError(
-            str(_l("The option of the designated model is now selected: check it, then save."))
-        )
+        if "option" in errors and not self.option.data and suggestion is not None:
+            self.option.data = suggestion
+            self.option.errors = [str(PRESELECTED)]
 
     def entry(self) -> DesignationEntry:
         """What was typed, for :func:`consult.reports.designation.record_revision`."""
@@ -204,13 +207,25 @@ def _rows() -> dict[str, Field]:
     """A status and an article per guarantee, a date per stage."""
     fields: dict[str, Field] = {}
     for term in GUARANTEES:
+        # Each label names its guarantee: the error summary lists fields by label alone.
         fields[f"guarantee_{term.key}"] = SelectField(
-            _l("In the founding text"), validate_choice=False, default="unknown"
+            term.label,
+            validate_choice=False,
+            default="unknown",
+            description=_reference(term),
         )
-        fields[f"article_{term.key}"] = StringField(_l("Article of the founding text"))
+        fields[f"article_{term.key}"] = StringField(
+            _l("Article of the founding text (%(guarantee)s)", guarantee=term.label)
+        )
     for term in STAGES:
         fields[f"stage_{term.key}"] = DayField(term.label)
     return fields
+
+
+def _reference(term: Term) -> LazyString | str:
+    if term.reference is SPT_GUIDELINES:
+        return SPT_GUIDELINES
+    return _l("OPCAT, article %(article)s", article=term.reference)
 
 
 def _revision_data(previous: DesignationRevision | None) -> dict[str, object]:

@@ -392,9 +392,10 @@ def test_the_form_keeps_what_was_typed_and_shows_field_errors(
 def test_the_option_of_the_designated_model_is_preselected(
     app: Flask, page: Page, publisher: Member
 ) -> None:
-    response = page.post(f"{BASE}/new", form_data(option=""), form_page=f"{BASE}/new")
-    assert response.status_code == 400
+    sent = form_data(option="", instrument_link="ftp://x")
+    assert page.post(f"{BASE}/new", sent, form_page=f"{BASE}/new").status_code == 400
     assert "The option of the designated model is now selected" in page.text
+    assert "Enter a web address" in page.text  # every problem at once
     assert '<option selected value="ombuds">' in html(page)
     none_match = form_data(option="", model="multiple_bodies")
     assert page.post(f"{BASE}/new", none_match).status_code == 400
