@@ -259,4 +259,3 @@ def _passages(consultation: Consultation) -> list[quotations.Original]:
         by_language.setdefault(original.locale, []).append(original)
     rounds = zip(*(by_language[code] for code in demo.LOCALES if code in by_language), strict=False)
     return [original for passages in rounds for original in passages]
-
