@@ -112,11 +112,11 @@ def _register_blueprints(app: Flask) -> None:
     from consult.privacy import bp as privacy
     from consult.questionnaires.views import bp as questionnaires
     from consult.quotations.views import bp as quotations
-    from consult.reports.views import bp as reports
     from consult.reports.admin import bp as report_admin
     from consult.reports.api import bp as api
     from consult.reports.designation_views import bp as designation
     from consult.reports.open_data import bp as open_data
+    from consult.reports.views import bp as reports
     from consult.respond.admin import bp as respond_admin
     from consult.respond.invitation_views import bp as invitations
     from consult.respond.invited import bp as invited
@@ -149,11 +149,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk)
     app.register_blueprint(quotations)
     app.register_blueprint(reshare)
-    app.register_blueprint(reports)
     app.register_blueprint(open_data)
     app.register_blueprint(api)
     app.register_blueprint(report_admin)
     app.register_blueprint(designation)
+    app.register_blueprint(reports)
 
 
 def _refuse_demo_data(app: Flask) -> None:

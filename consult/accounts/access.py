@@ -7,7 +7,7 @@ route's permission gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -23,27 +23,42 @@ from consult.extensions import db
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def organiser_route(permission: Permission) -> Callable[[View], View]:
+def organiser_route(permission: Permission, *alternatives: Permission) -> Callable[[View], View]:
     """Protect a view that takes ``org`` (the organisation slug) in its URL.
 
-    The view receives ``organisation`` and ``membership`` instead of ``org``; the permission is
-    kept on the view as ``required_permission`` so tests can walk every route.
+    The view receives ``organisation`` and ``membership`` instead of ``org``. A member needs
+    ``permission`` or one of the ``alternatives`` (a page two roles share, such as the preview
+    of a report that analysts prepare and publishers publish). The permissions are kept on the
+    view as ``required_permission`` and ``accepted_permissions`` so tests can walk every route.
     """
+    accepted = (permission, *alternatives)
 
     def decorator(view: View) -> View:
         @wraps(view)
         @login_required
         def wrapped(org: str, **kwargs: Any) -> Any:
             organisation, membership = _membership(org)
-            if not membership.can(permission):
+            if not may(membership, accepted):
                 raise Forbidden()
             g.organisation, g.membership = organisation, membership
             return view(organisation=organisation, membership=membership, **kwargs)
 
         wrapped.required_permission = permission  # type: ignore[attr-defined]
+        wrapped.accepted_permissions = accepted  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def may(membership: Membership, permissions: Iterable[Permission]) -> bool:
+    """Whether the member holds at least one of ``permissions``."""
+    return any(membership.can(permission) for permission in permissions)
+
+
+def may_open(membership: Membership, view: Callable[..., Any] | None) -> bool:
+    """Whether the member may use an organiser ``view`` (to show a link to it or not)."""
+    accepted = getattr(view, "accepted_permissions", None)
+    return view is not None and accepted is not None and may(membership, accepted)
 
 
 def _membership(slug: str) -> tuple[Organisation, Membership]:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from consult.accounts.access import organiser_route
+from consult.accounts.access import may_open, organiser_route
 from consult.accounts.models import Membership, Organisation
 from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
@@ -240,9 +240,7 @@ def _preview(
     """The preview of the newest revision, once the report pages offer one this member may use."""
     if report is None:
         return None
-    view = current_app.view_functions.get(PREVIEW)
-    permission = getattr(view, "required_permission", None)
-    if view is None or (permission is not None and not membership.can(permission)):
+    if not may_open(membership, current_app.view_functions.get(PREVIEW)):
         return None
     return _link(
         PREVIEW, org=membership.organisation.slug, slug=consultation.slug, revision=report.revision

@@ -2,7 +2,8 @@
 
 The public page shows the latest report ever published: its numbers, or, once withdrawn, a
 notice saying when and why. The preview (``/admin/<org>/c/<slug>/report/<revision>/preview``)
-shows any revision, a prepared one included, to the publishers who decide on it.
+shows any revision, a prepared one included, to the analysts who prepare it and the
+publishers who decide on it.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def pdf(slug: str) -> HTTPResponse:
 
 
 @bp.get("/admin/<org>/c/<slug>/report/<int:revision>/preview")
-@organiser_route(Permission.PUBLISH)
+@organiser_route(Permission.READ_RESPONSES, Permission.PUBLISH)
 def preview(
     organisation: Organisation, membership: Membership, slug: str, revision: int
 ) -> HTTPResponse:

@@ -189,11 +189,12 @@ def test_arabic_page_is_right_to_left_with_mirrored_charts(
 PREVIEW = f"/admin/acme/c/{SLUG}/report/1/preview"
 
 
-def test_publishers_preview_a_prepared_report(
-    app: Flask, page: Page, consultation: str, login_as: Callable[..., Member]
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.PUBLISHER])
+def test_analysts_and_publishers_preview_a_prepared_report(
+    app: Flask, page: Page, consultation: str, login_as: Callable[..., Member], role: Role
 ) -> None:
     store_report(app, status=ReportStatus.PREPARED)
-    login_as(Role.PUBLISHER)
+    login_as(role)
     response = page.get(PREVIEW)
     assert response.status_code == 200
     assert "Preview — not published" in page.text
