@@ -1,6 +1,6 @@
 """Reports at scale: ``ReportData`` against hand-written SQL for the same numbers.
 
-    .venv/bin/python bench/report.py [--responses 100000] [--database-url URL]
+    .venv/bin/python bench/report.py [--responses 100000] [--database-url URL] [--json FILE]
 
 Fills a scratch SQLite database (or the given one) with RESPONSES responses to a questionnaire
 of 20 questions of every type, then times, in this run and on this machine:
@@ -9,31 +9,30 @@ of 20 questions of every type, then times, in this run and on this machine:
    publishes, one per dimension, with nothing done with the rows;
 2. **ReportData**: :func:`consult.reports.aggregate.build`, the queries plus arranging every
    table and suppressing it;
-3. the report's **HTML page** and its **PDF**, once the numbers are published.
+3. the report's **HTML page** and its **PDF**, once the numbers are published (absolute
+   targets: 0.5 s and 10 s);
+4. the size of each respondent page (:mod:`pages`).
 
 Prints each time, the ratio ReportData / SQL (what to compare between changes), and the peak
-resident memory after each phase (it only grows, so each figure includes the earlier ones).
+resident memory. :func:`measure` returns the figures as entries of ``bench/results.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
-import resource
-import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pages
+from common import absolute, best_of, compared, peak_mib, say, scratch_app, scratch_database
 from sqlalchemy import insert, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from consult import create_app
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
@@ -48,13 +47,19 @@ from consult.questionnaires.schema import (
     QuestionType,
     Section,
 )
-from consult.reports import aggregate
+from consult.reports import aggregate, services
+from consult.reports.data import ReportData, digest, to_dict
+from consult.reports.models import Report
 from consult.respond.models import Answer, Response
+from tests.factories import Factory
 
 CATEGORIES = ("deprived_of_liberty", "civil_society", "parliament", "judiciary", "nhri", "other")
 CHANNELS = ("open", "invited", "sealed", "assisted")
 REGIONS = ("north", "south", "east", "west", "capital")
 BATCH = 5000
+AGGREGATION_TARGET = 1.5
+HTML_TARGET_S = 0.5
+PDF_TARGET_S = 10.0
 
 #: The dimensions the report groups by, as SQL, for the hand-written baseline.
 DIMENSIONS = {
@@ -65,10 +70,6 @@ DIMENSIONS = {
     "place": "COALESCE(r.place_category, 'not_stated')",
     "channel": "r.channel",
 }
-
-
-def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def questionnaire() -> Questionnaire:
@@ -211,22 +212,146 @@ def hand_written_sql(consultation_id: int) -> int:
     return fetched
 
 
-@contextmanager
-def timed(label: str, results: dict[str, float]) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    results[label] = time.perf_counter() - started
-    print(f"{label:<28}: {results[label]:8.3f} s   peak {peak_mib():,.0f} MiB")
+@dataclass
+class Published:
+    """A scratch app whose report of ``responses`` fictional responses is published."""
+
+    app: Any
+    slug: str
+    page_url: str
+    data: dict[str, Any]
 
 
-def best_of(runs: int, work: Callable[[], Any]) -> float:
-    """The fastest of ``runs`` runs: the one least disturbed by the rest of the machine."""
-    times = []
-    for _ in range(runs):
+def filled(database_url: str, responses: int) -> tuple[Any, str]:
+    """A scratch app and the slug of a closed consultation with ``responses`` responses."""
+    app = scratch_app(database_url)
+    slug = Factory(app).consultation(
+        "bench", "bench-report", ("en",), questionnaire=questionnaire()
+    )
+    with app.app_context():
+        consultation = _consultation(slug)
+        actor = consultation.organisation.memberships[0].user
+        consultations.open_(consultation, actor)
         started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        fill(consultation, consultation.document(), responses)
+        answers_stored = db.session.scalar(db.select(db.func.count()).select_from(Answer))
+        say(
+            f"stored {responses:,} responses, {answers_stored:,} answer rows "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        consultations.close(consultation, actor)
+        db.session.commit()
+    return app, slug
+
+
+def _consultation(slug: str) -> Consultation:
+    return db.session.scalars(db.select(Consultation).where(Consultation.slug == slug)).one()
+
+
+def aggregation(app: Any, slug: str, runs: int) -> tuple[dict[str, Any], ReportData]:
+    """ReportData against the hand-written SQL, best of ``runs`` each; the entry and data."""
+    with app.app_context():
+        consultation = _consultation(slug)
+        hand_written_sql(consultation.id)  # warm the page cache for both
+        sql = best_of(runs, lambda: hand_written_sql(consultation.id))
+        data = aggregate.build(consultation, 5)
+        report = best_of(runs, lambda: aggregate.build(consultation, 5))
+        say(f"hand-written SQL            : {sql:8.3f} s")
+        say(f"ReportData (aggregate.build): {report:8.3f} s")
+        say(f"ratio ReportData / SQL      : {report / sql:8.2f}   (target <= 1.5)")
+        say(f"peak resident memory        : {peak_mib():,.0f} MiB")
+        answers = db.session.scalar(db.select(db.func.count()).select_from(Answer))
+        responses = db.session.scalar(db.select(db.func.count()).select_from(Response))
+    entry = {
+        **compared(report, sql, AGGREGATION_TARGET, higher_is_better=False),
+        "responses": responses,
+        "answer_rows": answers,
+        "questions": sum(1 for _ in questionnaire().questions()),
+        "report_data_s": round(report, 3),
+        "hand_written_sql_s": round(sql, 3),
+        "runs": runs,
+        "peak_mib": round(peak_mib()),
+    }
+    return entry, data
+
+
+def publish(app: Any, slug: str, data: ReportData) -> Published:
+    """Store ``data`` as a prepared revision and publish it through the report service."""
+    with app.app_context():
+        consultation = _consultation(slug)
+        actor = consultation.organisation.memberships[0].user
+        report = Report(
+            consultation_id=consultation.id,
+            revision=1,
+            k=data.k,
+            data=to_dict(data),
+            digest=digest(data),
+            dataset_digest=aggregate.dataset_digest(consultation),
+            audit_head="a" * 64,
+            prepared_by_id=actor.id,
+            narrative={"en": "What the consultation said, in a few paragraphs."},
+        )
+        db.session.add(report)
+        db.session.flush()
+        services.publish(report, actor)
+        db.session.commit()
+    return Published(app, slug, f"/en/c/{slug}/report", {})
+
+
+def published(database_url: str, responses: int) -> Published:
+    """A published report of ``responses`` responses (for profiling the page)."""
+    app, slug = filled(database_url, responses)
+    with app.app_context():
+        data = aggregate.build(_consultation(slug), 5)
+    return publish(app, slug, data)
+
+
+def report_pages(built: Published, runs: int) -> dict[str, dict[str, Any]]:
+    """The public page (median of ``runs`` after a first, cold request) and the PDF (cold:
+    its first rendering; a later request is served from the PDF cache)."""
+    client = built.app.test_client()
+    html, cold_html = _timed_get(client, built.page_url)
+    warm = sorted(_timed_get(client, built.page_url)[1] for _ in range(runs))
+    median = warm[len(warm) // 2]
+    pdf, cold_pdf = _timed_get(client, built.page_url + ".pdf")
+    cached_pdf = _timed_get(client, built.page_url + ".pdf")[1]
+    say(f"report page (HTML)          : {median:8.3f} s  (first request {cold_html:.3f} s)")
+    say(f"report PDF                  : {cold_pdf:8.3f} s  (from the cache {cached_pdf:.3f} s)")
+    return {
+        "report.html": {
+            **absolute(median, HTML_TARGET_S, "s"),
+            "first_request_s": round(cold_html, 3),
+            "runs": runs,
+            "bytes": len(html),
+            "via": "Flask test client, in process",
+        },
+        "report.pdf": {
+            **absolute(cold_pdf, PDF_TARGET_S, "s"),
+            "cached_s": round(cached_pdf, 4),
+            "bytes": len(pdf),
+            "pages": pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") or None,
+            "via": "Flask test client, in process, first rendering",
+        },
+    }
+
+
+def _timed_get(client: Any, url: str) -> tuple[bytes, float]:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data(), elapsed
+
+
+def measure(responses: int, database_url: str = "", runs: int = 3) -> dict[str, dict[str, Any]]:
+    """Aggregation, the report's page and PDF, and the respondent pages: their entries."""
+    with scratch_database("sqlite") as scratch:
+        app, slug = filled(database_url or scratch, responses)
+        entry, data = aggregation(app, slug, runs)
+        entries = {"aggregation": entry}
+        entries.update(report_pages(publish(app, slug, data), runs=5))
+        entries.update(pages.measure(app))
+    return entries
 
 
 def main() -> None:
@@ -234,47 +359,11 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", default="", help="write the entries to this file")
     options = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="consult-bench-"))
-    app = create_app(
-        {
-            "env": "development",
-            "secret_key": "b" * 48,
-            "instance_path": folder,
-            "database_url": options.database_url or f"sqlite:///{folder / 'bench.sqlite'}",
-        }
-    )
-    from flask_migrate import upgrade
-
-    from tests.factories import Factory
-
-    with app.app_context():
-        upgrade()
-    document = questionnaire()
-    slug = Factory(app).consultation("bench", "bench-report", ("en",), questionnaire=document)
-    with app.app_context():
-        consultation = db.session.scalars(
-            db.select(Consultation).where(Consultation.slug == slug)
-        ).one()
-        actor = consultation.organisation.memberships[0].user
-        consultations.open_(consultation, actor)
-        started = time.perf_counter()
-        fill(consultation, consultation.document(), options.responses)
-        answers_stored = db.session.scalar(db.select(db.func.count()).select_from(Answer))
-        print(
-            f"stored {options.responses:,} responses, {answers_stored:,} answer rows "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-        consultations.close(consultation, actor)
-        db.session.commit()
-
-        hand_written_sql(consultation.id)  # warm the page cache for both
-        sql = best_of(options.runs, lambda: hand_written_sql(consultation.id))
-        report = best_of(options.runs, lambda: aggregate.build(consultation, 5))
-        print(f"hand-written SQL            : {sql:8.3f} s")
-        print(f"ReportData (aggregate.build): {report:8.3f} s")
-        print(f"ratio ReportData / SQL      : {report / sql:8.2f}   (target <= 1.5)")
-        print(f"peak resident memory        : {peak_mib():,.0f} MiB")
+    entries = measure(options.responses, options.database_url, options.runs)
+    if options.json:
+        Path(options.json).write_text(json.dumps(entries, indent=2))
 
 
 if __name__ == "__main__":
