@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 POT ?= translations/messages.pot
 
 .PHONY: help install run test lint typecheck pytest migrate demo extract update-catalogs \
-        compile-catalogs new-catalog clean
+        compile-catalogs new-catalog clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -49,6 +49,9 @@ pytest: compile-catalogs ## Run the test suite (SQLite, plus PostgreSQL when CON
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## Everything CI runs: lint, types, tests
+
+bench: compile-catalogs ## Benchmarks against baselines in the same run; writes bench/results.json (~5 min)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 extract: $(STAMP) ## Extract UI strings into translations/messages.pot
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k _ln:1,2 -k N_ --no-location --sort-output \
