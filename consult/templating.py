@@ -39,6 +39,14 @@ def local_datetime(moment: datetime | None, zone: str, format: str = "medium") -
     return f"{written} ({zone.replace('_', ' ')})"
 
 
+def local_date(moment: datetime | None, zone: str, format: str = "long") -> str:
+    """The day ``moment`` falls on in ``zone``, written the reader's way."""
+    if moment is None:
+        return ""
+    day = moment.astimezone(zone_info(zone)).date()
+    return dates.format_date(day, format, locale=get_locale() or "en")
+
+
 def template_context() -> dict[str, Any]:
     locale = get_locale()
     language = locale.language if locale else "en"
@@ -63,6 +71,7 @@ def init_app(app: Flask) -> None:
         Permission=Permission,
         text_direction=direction,
         local_datetime=local_datetime,
+        local_date=local_date,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
