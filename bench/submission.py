@@ -5,7 +5,7 @@
 
 For each database (a scratch SQLite file, a scratch PostgreSQL database created and dropped)
 and each channel (open, sealed), starts gunicorn with the project's ``gunicorn.conf.py`` (same
-workers, same logger) on a free local port, first for the real app (``wsgi:app``), then for
+workers, same logger) on free local ports for the real app (``wsgi:app``) and for
 :mod:`baseline_app` on the same database, and has 16 client threads post answers for a while.
 
 Each client first does what a browser without JavaScript does to reach the form — the open
@@ -13,7 +13,9 @@ channel's page, or the sealed channel's first page and its "Start" button — an
 session cookie and the form's hidden fields (CSRF token, mode). Every post then carries those
 fields, a fresh random submission key (a new form each time, as after reloading the page),
 answers drawn from the demo's fictional respondents, and ``nav=send``. The baseline gets the
-very same bytes. Only requests that start after the warm-up and end before the deadline count.
+very same bytes. Both servers run side by side and take turns (three turns each after a
+warm-up), so a change in the machine's load falls on both; only requests that start and end
+within a turn count, and only those that stored an answer (303).
 
 Figures: requests per second, p50 and p99 latency of each server, and ratio = app / baseline
 (target >= 0.8).
@@ -162,8 +164,11 @@ class Server:
         )
         target = ["wsgi:app"] if which == "app" else ["--pythonpath", "bench", "baseline_app:app"]
         self.log = open(setup.folder / f"gunicorn-{which}.log", "ab")  # noqa: SIM115
+        # No control socket: two servers at once would share its one default path.
+        gunicorn = str(ROOT / ".venv/bin/gunicorn")
+        command = [gunicorn, "-c", "gunicorn.conf.py", "--no-control-socket"]
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-            [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", *target],
+            [*command, *target],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -250,8 +255,9 @@ def hammer(
     answers: list[str],
     warmup: float,
     seconds: float,
-) -> dict[str, Any]:
-    """Every client posts answers without pause; the figures of the measured window."""
+) -> Load:
+    """Every client posts answers without pause for ``warmup`` then ``seconds``; what the
+    clients saw of the requests that started and ended within the second window."""
     from consult.respond.flow import new_submission_key
 
     load = Load()
@@ -276,7 +282,7 @@ def hammer(
             ended = time.perf_counter()
             if status != 303 and len(load.errors) < 5:
                 with load.lock:
-                    load.errors.append(f"{status}: {text[:300]!r}")
+                    load.errors.append(f"{status}: {title(text)}")
             if began >= window[0] and ended <= window[1]:
                 kept.append((ended - began, status))
         connection.close()
@@ -291,17 +297,27 @@ def hammer(
         thread.start()
     for thread in threads:
         thread.join()
+    return load
+
+
+def figures(load: Load, seconds: float) -> dict[str, Any]:
+    """Requests per second and latencies of the answers stored in ``seconds`` of load."""
     # Only answers stored count: a request that fails fast is no throughput.
     latencies = sorted(latency for latency, status in load.records if status == 303)
-    failed = len(load.records) - len(latencies)
     return {
         "requests_per_second": round(len(latencies) / seconds, 1),
         "p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "p99_ms": round(percentile(latencies, 99) * 1000, 1),
         "stored": len(latencies),
-        "failed": failed,
-        "first_errors": load.errors,
+        "failed": len(load.records) - len(latencies),
+        "first_errors": load.errors[:5],
     }
+
+
+def title(page: bytes) -> str:
+    """What an error page says in its title, or its first bytes."""
+    found = re.search(rb"<title>(.*?)</title>", page, re.S)
+    return html.unescape(found.group(1).decode()) if found else repr(page[:200])
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -311,28 +327,35 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure_channel(
-    setup: Setup, channel: str, clients: int, warmup: float, seconds: float
+    setup: Setup, channel: str, clients: int, warmup: float, seconds: float, rounds: int = 3
 ) -> dict[str, Any]:
-    """The app, then the baseline, on the same database and with the same request bodies."""
-    figures = {}
-    sessions: list[Client] = []
-    for which in ("app", "baseline"):
-        server = Server(which, setup)
-        try:
-            if which == "app":
-                sessions = [browse_to_form(server.port, channel) for _ in range(clients)]
-            figures[which] = hammer(
-                server.port, channel, sessions, setup.answers[channel], warmup, seconds
-            )
-        finally:
+    """The app and the baseline on the same database, with the same request bodies.
+
+    Both servers run side by side (the idle one costs nothing) and take turns, ``rounds``
+    times each, so that a change in the machine's load between two turns falls on both.
+    """
+    servers = {which: Server(which, setup) for which in ("app", "baseline")}
+    try:
+        sessions = [browse_to_form(servers["app"].port, channel) for _ in range(clients)]
+        loads = {which: Load() for which in servers}
+        answers = setup.answers[channel]
+        for server in servers.values():
+            hammer(server.port, channel, sessions, answers, warmup, 0.0)
+        for _ in range(rounds):
+            for which, server in servers.items():
+                load = hammer(server.port, channel, sessions, answers, 0.0, seconds / rounds)
+                loads[which].records.extend(load.records)
+                loads[which].errors.extend(load.errors)
+    finally:
+        for server in servers.values():
             server.stop()
-    app, baseline = figures["app"], figures["baseline"]
+    app, baseline = (figures(loads[which], seconds) for which in ("app", "baseline"))
     entry = compared(
         app["requests_per_second"], baseline["requests_per_second"], TARGET, higher_is_better=True
     )
     if app["failed"] or baseline["failed"]:
         entry["met"] = False  # throughput of failing requests is no throughput
-    return {**entry, "clients": clients, "seconds": seconds, **figures}
+    return {**entry, "clients": clients, "seconds": seconds, "app": app, "baseline": baseline}
 
 
 def measure(
@@ -356,6 +379,7 @@ def measure(
                     f"(p50 {app['p50_ms']:.0f} ms, p99 {app['p99_ms']:.0f} ms)  baseline "
                     f"{baseline['requests_per_second']:7.1f} req/s (p50 {baseline['p50_ms']:.0f} "
                     f"ms, p99 {baseline['p99_ms']:.0f} ms)  ratio {entry['ratio']:.2f}"
+                    + (f"  app failed {app['failed']}" if app["failed"] else "")
                 )
                 for which in ("app", "baseline"):
                     for error in entry[which]["first_errors"]:
