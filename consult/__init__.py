@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.reports.admin import bp as report_admin
     from consult.reports.api import bp as api
     from consult.reports.designation_views import bp as designation
+    from consult.reports.observatory_views import bp as observatory
     from consult.reports.open_data import bp as open_data
     from consult.reports.views import bp as reports
     from consult.respond.admin import bp as respond_admin
@@ -154,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(report_admin)
     app.register_blueprint(designation)
     app.register_blueprint(reports)
+    app.register_blueprint(observatory)
 
 
 def _refuse_demo_data(app: Flask) -> None:

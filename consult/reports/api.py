@@ -20,9 +20,9 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.errors import ValidationFailed
 from consult.extensions import csrf
-from consult.i18n.locales import is_ui_locale
+from consult.i18n.locales import DEFAULT_LOCALE, UI_LOCALES, is_ui_locale
 from consult.paper.views import PUBLIC_CACHE
-from consult.reports import exports, openapi
+from consult.reports import exports, observatory, openapi
 from consult.reports.open_data import open_report
 from consult.reports.services import public_or_none
 
@@ -33,6 +33,9 @@ bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)  # nothing here changes anything; other methods are refused by routing
 
 UNKNOWN_LANGUAGE = _l("This consultation is not offered in the language you asked for.")
+UNKNOWN_UI_LANGUAGE = _l(
+    "Ask for one of the interface languages: %(languages)s.", languages=", ".join(UI_LOCALES)
+)
 
 
 @bp.before_request
@@ -79,6 +82,17 @@ def report(slug: str) -> HTTPResponse:
     return _respond(body)
 
 
+@bp.get("/observatory")
+def observatory_rows() -> HTTPResponse:
+    """The observatory's rows, as on ``/<lang>/observatory``: keys, and names in ``?lang=``."""
+    lang = request.args.get("lang") or DEFAULT_LOCALE
+    if not is_ui_locale(lang):
+        raise ValidationFailed(UNKNOWN_UI_LANGUAGE)
+    filters = observatory.Filters.parse(request.args)
+    entries = [_entry(row, lang) for row in observatory.rows(filters, lang)]
+    return _json({"lang": lang, "filters": filters.to_dict(), "entries": entries})
+
+
 @bp.get("/openapi.json")
 def openapi_document() -> HTTPResponse:
     """The OpenAPI 3.1 description of this API."""
@@ -96,6 +110,14 @@ def _consultation(consultation: Consultation) -> dict[str, Any]:
         "report": url_for("api.report", slug=slug, _external=True) if reported else None,
     }
     return {**exports.consultation_summary(consultation), "links": links}
+
+
+def _entry(row: observatory.Row, lang: str) -> dict[str, Any]:
+    links = {
+        "report": url_for("reports.page", lang=lang, slug=row.slug, _external=True),
+        "consultation": url_for("api.consultation", slug=row.slug, _external=True),
+    }
+    return {**row.to_dict(), "links": links}
 
 
 def _json(content: dict[str, Any]) -> HTTPResponse:

@@ -10,9 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from consult.consultations.models import Phase
+from consult.i18n.locales import UI_LOCALES
+from consult.opcat.regions import REGIONS
+from consult.opcat.vocabulary import NPM_MODELS
 from consult.questionnaires.schema import CHANNELS
 from consult.reports.data import DIMENSIONS
 from consult.reports.exports import JSON_SCHEMA
+from consult.reports.observatory import ALIGNMENT_LABELS, PARTICIPATION
 
 VERSION = "3.1.0"
 #: Version of the API itself (its paths carry the major version).
@@ -53,7 +57,18 @@ STRING: Schema = {"type": "string"}
 COUNT = _nullable("integer", minimum=0, description="A count; null where it is hidden.")
 TEXTS = _map(STRING, "Text per language code.")
 MOMENT = _nullable("string", format="date-time")
+DAY = _nullable("string", format="date")
 DIGEST = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+#: Query parameters of /observatory: name → (allowed values, description).
+FILTERS: dict[str, tuple[list[str], str]] = {
+    "region": (
+        sorted(REGIONS),
+        "UN M49 world region (002 Africa, 019 Americas, 142 Asia, 150 Europe, 009 Oceania).",
+    ),
+    "model": (list(NPM_MODELS.keys()), "Designated NPM model."),
+    "alignment": (list(ALIGNMENT_LABELS), "Alignment of the designation with the consultation."),
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _object(
@@ -190,6 +205,66 @@ SCHEMAS: dict[str, Schema] = {
         },
         "The same document as /<lang>/c/<slug>/report.json; see docs/report-json.md.",
     ),
+    "Named": _object({"key": STRING, "label": STRING}, "A key, and its name in `lang`."),
+    "ObservatoryEntry": _object(
+        {
+            "slug": STRING,
+            "title": STRING,
+            "title_lang": {"type": "string", "description": "Language of `title`."},
+            "country": _ref("Named"),
+            "region": {
+                "oneOf": [_ref("Named"), {"type": "null"}],
+                "description": "UN M49 world region (CLDR containment); null for XX.",
+            },
+            "organisation": STRING,
+            **{name: DAY for name in ("opened_on", "closed_on", "published_on", "withdrawn_on")},
+            "withdrawn": {
+                "type": "boolean",
+                "description": "The report was withdrawn: its numbers and the comparison are "
+                "null or empty.",
+            },
+            "responses": COUNT,
+            "participation": _list(
+                _object(
+                    {
+                        "key": {"type": "string", "enum": list(PARTICIPATION)},
+                        "label": STRING,
+                        "count": COUNT,
+                    }
+                )
+            ),
+            "preferred": {
+                "oneOf": [_ref("Named"), {"type": "null"}],
+                "description": "Option with the largest first-choice share.",
+            },
+            "model": {
+                "oneOf": [_ref("Named"), {"type": "null"}],
+                "description": "Designated NPM model; null before a designation is recorded.",
+            },
+            "designated_on": DAY,
+            "alignment": {
+                "oneOf": [_ref("Named"), {"type": "null"}],
+                "description": "Key: " + ", ".join(ALIGNMENT_LABELS) + "; null when withdrawn.",
+            },
+            "missing_guarantees": _list(_ref("Named")),
+            "links": _object(
+                {
+                    "report": {"type": "string", "format": "uri"},
+                    "consultation": {"type": "string", "format": "uri"},
+                }
+            ),
+        },
+        "One published consultation, as a row of /<lang>/observatory. Dates are days in the "
+        "consultation's time zone.",
+    ),
+    "Observatory": _object(
+        {
+            "lang": STRING,
+            "filters": _object({name: _nullable("string") for name in FILTERS}),
+            "entries": _list(_ref("ObservatoryEntry")),
+        },
+        "Sorted by country name in `lang`, then opening date.",
+    ),
 }
 
 
@@ -240,6 +315,30 @@ PATHS: dict[str, Schema] = {
         "404",
         "410",
         parameters=(SLUG, LANG),
+    ),
+    "/observatory": _get(
+        "Every published consultation compared with the designation",
+        _answer("Observatory", "The entries the filters admit."),
+        "400",
+        parameters=(
+            *(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "description": description,
+                    "schema": {"type": "string", "enum": values},
+                }
+                for name, (values, description) in FILTERS.items()
+            ),
+            {
+                "name": "lang",
+                "in": "query",
+                "required": False,
+                "description": "Language of the names. Default: en.",
+                "schema": {"type": "string", "enum": list(UI_LOCALES)},
+            },
+        ),
     ),
     "/openapi.json": _get(
         "This document",
