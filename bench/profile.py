@@ -1,7 +1,7 @@
 """Profile what a benchmark measures, in process, with pyinstrument (the ``dev`` extra).
 
     .venv/bin/python bench/profile.py submission-open|submission-sealed [--count 300]
-    .venv/bin/python bench/profile.py report-page [--count 2000]
+    .venv/bin/python bench/profile.py report-page|report-pdf [--count 2000]
 
 The submission profiles post the benchmark's very requests through Flask's test client (the
 server is the same for the app and the baseline, so what differs is in the app); the report
@@ -60,23 +60,26 @@ def submission(channel: str, count: int) -> Profiler:
         return profiler
 
 
-def report_page(count: int) -> Profiler:
+def report_page(count: int, pdf: bool) -> Profiler:
     import report
 
     with scratch_database("sqlite") as url:
         built = report.published(url, count)
         client = built.app.test_client()
         client.get(built.page_url)
-        profiler = Profiler(interval=0.0005)
+        profiler = Profiler(interval=0.001)
         with profiler:
-            for _ in range(5):
+            if pdf:  # the first rendering: later ones come from the PDF cache
+                assert client.get(built.page_url + ".pdf").status_code == 200
+            for _ in range(0 if pdf else 5):
                 assert client.get(built.page_url).status_code == 200
         return profiler
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["submission-open", "submission-sealed", "report-page"])
+    kinds = ["submission-open", "submission-sealed", "report-page", "report-pdf"]
+    parser.add_argument("what", choices=kinds)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--html", default="")
     options = parser.parse_args()
@@ -84,7 +87,7 @@ def main() -> None:
     if options.what.startswith("submission-"):
         profiler = submission(options.what.removeprefix("submission-"), options.count)
     else:
-        profiler = report_page(options.count)
+        profiler = report_page(options.count, pdf=options.what == "report-pdf")
     if options.html:
         with open(options.html, "w") as out:
             out.write(profiler.output_html())

@@ -329,7 +329,6 @@ def report_pages(built: Published, runs: int) -> dict[str, dict[str, Any]]:
             **absolute(cold_pdf, PDF_TARGET_S, "s"),
             "cached_s": round(cached_pdf, 4),
             "bytes": len(pdf),
-            "pages": pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") or None,
             "via": "Flask test client, in process, first rendering",
         },
     }

@@ -55,13 +55,16 @@ def run(parts: tuple[str, ...], full: bool) -> dict[str, Any]:
 
 
 def table(entries: dict[str, Any]) -> str:
-    lines = [f"{'figure':<30} {'ratio':>8} {'target':>9}  met", "-" * 54]
+    """One line per figure: the ratio and its target, or the value and its limit."""
+    lines = [f"{'figure':<30} {'ratio':>7} {'target':>8}  {'value':>16}  met", "-" * 72]
     for name, entry in entries.items():
-        sign = ">=" if name.startswith("submission.") else "<="
-        target = f"{sign} {entry['target']:g}"
-        lines.append(
-            f"{name:<30} {entry['ratio']:>8.2f} {target:>9}  {'yes' if entry['met'] else 'NO'}"
-        )
+        if "value" in entry:  # absolute: the ratio is the value over the limit
+            target, value = "<= 1", f"{entry['value']:g} / {entry['target']:g} {entry['unit']}"
+        else:
+            sign = ">=" if name.startswith("submission.") else "<="
+            target, value = f"{sign} {entry['target']:g}", ""
+        met = "yes" if entry["met"] else "NO"
+        lines.append(f"{name:<30} {entry['ratio']:>7.2f} {target:>8}  {value:>16}  {met}")
     return "\n".join(lines)
 
 
@@ -70,7 +73,11 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="100,000 envelopes and responses")
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--table", action="store_true", help="print the table of --out and stop")
     options = parser.parse_args()
+    if options.table:
+        print(table(json.loads(Path(options.out).read_text())))
+        return
     parts = tuple(part for part in options.only.split(",") if part)
     unknown = set(parts) - set(PARTS)
     if unknown:
