@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.accounts.permissions import Permission, Role, allows
@@ -27,6 +35,9 @@ class Organisation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(200))
     #: Demo data loaded by ``flask consult demo``; a production instance refuses to start with it.
     is_demo: Mapped[bool] = mapped_column(default=False)
+    #: Owners, trustees, analysts and publishers must set up two-factor authentication before
+    #: they can use any page of the organisation (DESIGN.md §2); owners turn this on.
+    is_two_factor_required: Mapped[bool] = mapped_column(default=False)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True
@@ -61,6 +72,9 @@ class User(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    two_factor: Mapped[TwoFactor | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     #: The session token this object was loaded through (set by the login manager), which
     #: Flask-Login keeps as the "user id": ending the session record logs the user out.
@@ -72,6 +86,11 @@ class User(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether sign-in asks this user for a second factor (set up and confirmed)."""
+        return self.two_factor is not None and self.two_factor.confirmed_at is not None
 
     def membership_in(self, organisation: Organisation) -> Membership | None:
         """The active membership of this user in ``organisation``, if any."""
@@ -197,3 +216,79 @@ class UserSession(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[datetime]
 
     user: Mapped[User] = relationship()
+
+
+class TwoFactor(db.Model):  # type: ignore[name-defined]
+    """A user's TOTP authenticator (RFC 6238): set up, then confirmed with a first code."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The TOTP secret, AES-256-GCM-encrypted under a key derived from the app secret and
+    #: bound to the user (:mod:`consult.accounts.keys`): 12-byte nonce, then ciphertext.
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    #: When the person proved their app works; ``None`` while the setup is unfinished.
+    confirmed_at: Mapped[datetime | None]
+    #: The 30-second time step of the last accepted code: that code and older ones are refused.
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    user: Mapped[User] = relationship(back_populates="two_factor")
+
+
+class RecoveryCode(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
+    """One single-use recovery code, for a sign-in without the authenticator app."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    #: HMAC-SHA256 of the code under a key derived from the app secret; the code is shown once.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: When the code was spent; a spent code never works again.
+    used_at: Mapped[datetime | None]
+
+
+class LoginChallenge(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
+    """A sign-in halfway through: the password was right, the second factor is still due.
+
+    The browser's (signed) session holds only a random token; this row decides, so no client
+    flag can skip the second step. It ends on success, after a few wrong codes, or at expiry.
+    """
+
+    __tablename__ = "login_challenge"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the token kept in the session cookie.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    #: After this the password must be given again.
+    expires_at: Mapped[datetime]
+    #: Wrong codes given to this challenge so far.
+    failures: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):  # type: ignore[name-defined]
+    """Failed sign-ins counted per account or per client address, in a fixed window.
+
+    Rows live in the database so every worker process shares them; expired rows are deleted
+    as new failures come in. Keys are keyed hashes, never an address or an e-mail address.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    #: ``account:`` or ``address:`` followed by a keyed hash (:mod:`consult.accounts.throttle`).
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    #: Failures counted since the window began.
+    failures: Mapped[int] = mapped_column(default=0)
+    #: End of the window; the next failure after it starts a new count.
+    window_ends_at: Mapped[datetime] = mapped_column(index=True)
