@@ -1,8 +1,9 @@
 """The one gate of the organiser area: who may use an ``/admin/<org>/…`` route.
 
 Anonymous visitors go to the sign-in page; a member of another organisation (or a deactivated
-member) gets 404, so the organisation's existence is not confirmed; a member lacking the
-route's permission gets 403.
+member) gets 404, so the organisation's existence is not confirmed; a member whom the
+organisation requires to use two-factor authentication and who has not set it up is sent to
+set it up; a member lacking the route's permission gets 403.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g
+from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
+from consult.accounts import two_factor
 from consult.accounts.models import Membership, Organisation
 from consult.accounts.permissions import Permission
 from consult.errors import Forbidden, NotFound
@@ -38,6 +42,8 @@ def organiser_route(permission: Permission, *alternatives: Permission) -> Callab
         @login_required
         def wrapped(org: str, **kwargs: Any) -> Any:
             organisation, membership = _membership(org)
+            if two_factor.must_set_up(membership):
+                return _to_two_factor_setup(organisation)
             if not may(membership, accepted):
                 raise Forbidden()
             g.organisation, g.membership = organisation, membership
@@ -59,6 +65,20 @@ def may_open(membership: Membership, view: Callable[..., Any] | None) -> bool:
     """Whether the member may use an organiser ``view`` (to show a link to it or not)."""
     accepted = getattr(view, "accepted_permissions", None)
     return view is not None and accepted is not None and may(membership, accepted)
+
+
+def _to_two_factor_setup(organisation: Organisation) -> Response:
+    """Send the member to set up two-factor authentication, then back here (for a GET)."""
+    flash(
+        _(
+            "%(organisation)s requires two-factor authentication for your roles. Set it up "
+            "to continue.",
+            organisation=organisation.name,
+        ),
+        "info",
+    )
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("accounts.two_factor.overview", next=back))
 
 
 def _membership(slug: str) -> tuple[Organisation, Membership]:

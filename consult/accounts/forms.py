@@ -1,10 +1,10 @@
-"""Forms of the organiser accounts: sign-in, members, invitations, passwords."""
+"""Forms of the organiser accounts: sign-in, members, invitations, passwords, 2FA."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
@@ -108,3 +108,34 @@ class AccountForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[required(), at_most(PASSWORD_MAX)])
     password, confirm = _new_password_fields()
+
+
+def _code_field(label: object) -> StringField:
+    return StringField(label, validators=[required(), at_most(32)])
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of signing in."""
+
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+    next = HiddenField()
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    """The first code, which proves the authenticator app is set up right."""
+
+    code = _code_field(_l("Code from your authenticator app"))
+    next = HiddenField()
+
+
+class TwoFactorCheckForm(FlaskForm):
+    """Password and code again, before switching off or renewing recovery codes."""
+
+    password = PasswordField(_l("Password"), validators=[required(), at_most(PASSWORD_MAX)])
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    required = BooleanField(
+        _l("Require two-factor authentication of owners, trustees, analysts and publishers")
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from consult.accounts import services, sessions
+from consult.accounts import services, sessions, signin, two_factor
 from consult.accounts.access import organiser_route
 from consult.accounts.forms import (
     AccountForm,
@@ -20,31 +21,26 @@ from consult.accounts.forms import (
     ResetForm,
     ResetRequestForm,
     RolesForm,
+    SecondFactorForm,
+    TwoFactorPolicyForm,
 )
-from consult.accounts.models import Membership, Organisation, User
+from consult.accounts.models import Membership, Organisation
 from consult.accounts.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, Permission, Role
-from consult.errors import Conflict, ValidationFailed
+from consult.accounts.throttle import TooManyAttempts
+from consult.accounts.two_factor_views import bp as two_factor_bp
+from consult.accounts.web import FORM_ERRORS, client_address
+from consult.accounts.web import form_error as _form_error
+from consult.accounts.web import sign_in as _sign_in
 from consult.extensions import db
 from consult.forms import ActionForm
 from consult.mail import mailer
 from consult.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
+bp.register_blueprint(two_factor_bp)
 
-#: Errors a service raises about what the person typed: shown on the form, not as a page.
-FORM_ERRORS = (ValidationFailed, Conflict)
-
-
-def _form_error(form: FlaskForm, field: str, error: Exception) -> None:
-    message = getattr(error, "message", None) or str(error)
-    getattr(form, field).errors = [*getattr(form, field).errors, str(message)]
-
-
-def _sign_in(user: User) -> None:
-    """Start a fresh session (new id, nothing kept from before) for ``user``."""
-    session.clear()
-    sessions.start(user)
-    login_user(user)
+#: Where the session keeps the token of a sign-in that waits for its second factor.
+CHALLENGE = "login_challenge"
 
 
 @bp.get("/")
@@ -58,18 +54,73 @@ def index() -> Response | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> Response | tuple[str, int]:
+    """The password step; the same answer for every failure, account or not."""
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data or "", form.password.data or "")
-        except services.LoginFailed as error:
-            _form_error(form, "password", error)
-        else:
-            _sign_in(user)
-            db.session.commit()
-            return redirect(safe_next(form.next.data, url_for("accounts.index")))
-    return render_template("accounts/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 200
+    email, password = form.email.data or "", form.password.data or ""
+    try:
+        accepted = signin.password_step(email, password, client_address())
+    except (services.LoginFailed, TooManyAttempts) as error:
+        db.session.commit()  # the failure counts
+        _form_error(form, "password", error)
+        return render_template("accounts/login.html", form=form), _failure_status(error)
+    return _continue_sign_in(accepted, safe_next(form.next.data, url_for("accounts.index")))
+
+
+def _failure_status(error: Exception) -> int:
+    """A lock-out answers 429; a wrong password or code re-shows the form with 200."""
+    return error.status if isinstance(error, TooManyAttempts) else 200
+
+
+def _continue_sign_in(accepted: signin.PasswordAccepted, target: str) -> Response:
+    """Sign in, or send to the code step holding only the challenge token (commits)."""
+    if accepted.challenge is None:
+        _sign_in(accepted.user)
+        db.session.commit()
+        return redirect(target)
+    session.clear()
+    session[CHALLENGE] = accepted.challenge
+    db.session.commit()
+    return redirect(url_for("accounts.login_code", next=target))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> Response | tuple[str, int]:
+    """The second step: a code from the authenticator app, or a recovery code."""
+    token = session.get(CHALLENGE)
+    try:
+        signin.open_challenge(token)
+    except signin.ChallengeExpired as expired:
+        flash(str(expired.message), "info")
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
+    form = SecondFactorForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("accounts/login_code.html", form=form), 200
+    try:
+        user, factor = signin.code_step(token, form.code.data or "", client_address())
+    except (two_factor.CodeWrong, TooManyAttempts) as error:
+        db.session.commit()  # the failure counts
+        _form_error(form, "code", error)
+        return render_template("accounts/login_code.html", form=form), _failure_status(error)
+    _sign_in(user)
+    left = two_factor.remaining_recovery_codes(user) if factor is two_factor.Factor.RECOVERY else 0
+    db.session.commit()
+    if factor is two_factor.Factor.RECOVERY:
+        _flash_codes_left(left)
+    return redirect(safe_next(form.next.data, url_for("accounts.index")))
+
+
+def _flash_codes_left(left: int) -> None:
+    flash(
+        ngettext(
+            "You used a recovery code: %(num)d is left. Make new ones in your account.",
+            "You used a recovery code: %(num)d are left. Make new ones in your account.",
+            left,
+        ),
+        "info",
+    )
 
 
 @bp.post("/logout")
@@ -114,37 +165,42 @@ def reset_password(token: str) -> Response | str:
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
-def join(token: str) -> Response | str:
+def join(token: str) -> Response | tuple[str, int]:
     """Accept a member invitation, creating an account unless the address already has one."""
     invitation = services.open_invitation(token)
     existing = services.find_user(invitation.email)
     form: FlaskForm = JoinExistingForm() if existing else JoinForm()
+    status = 200
     if form.validate_on_submit():
         data = form.data
         try:
-            user = services.accept_invitation(
+            accepted = signin.join(
                 token,
                 password=data["password"],
                 name=data.get("name", ""),
                 locale=data.get("locale", "en"),
+                address=client_address(),
             )
-        except FORM_ERRORS as error:
+        except (*FORM_ERRORS, TooManyAttempts) as error:
+            if isinstance(error, services.LoginFailed):
+                db.session.commit()  # the failure counts
             _form_error(form, "password", error)
+            status = _failure_status(error)
         else:
-            _sign_in(user)
-            db.session.commit()
+            dashboard = url_for("consultations.dashboard", org=invitation.organisation.slug)
+            response = _continue_sign_in(accepted, dashboard)
             flash(
                 _("Welcome to %(organisation)s.", organisation=invitation.organisation.name),
                 "success",
             )
-            return redirect(url_for("consultations.dashboard", org=invitation.organisation.slug))
+            return response
     return render_template(
         "accounts/join.html",
         form=form,
         invitation=invitation,
         existing=existing,
         role_labels=ROLE_LABELS,
-    )
+    ), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -200,6 +256,9 @@ def _members_page(
         role_labels=ROLE_LABELS,
         role_descriptions=ROLE_DESCRIPTIONS,
         roles=list(Role),
+        policy_form=TwoFactorPolicyForm(
+            formdata=None, required=organisation.is_two_factor_required
+        ),
         new_link=new_link,
         mail_enabled=mailer().enabled,
     ), status
@@ -231,6 +290,23 @@ def invite(organisation: Organisation, membership: Membership) -> tuple[str, int
     link = url_for("accounts.join", token=token, _external=True)
     flash(_("Invitation created for %(email)s.", email=form.email.data), "success")
     return _members_page(organisation, new_link=link)
+
+
+@bp.post("/<org>/members/two-factor")
+@organiser_route(Permission.MANAGE_MEMBERS)
+def two_factor_policy(organisation: Organisation, membership: Membership) -> Response:
+    """Turn the organisation's two-factor rule on or off."""
+    form = TwoFactorPolicyForm()
+    if form.validate_on_submit():
+        two_factor.set_required(organisation, bool(form.required.data), membership.user)
+        db.session.commit()
+        flash(
+            _("Two-factor authentication is now required for these roles.")
+            if organisation.is_two_factor_required
+            else _("Two-factor authentication is no longer required."),
+            "success",
+        )
+    return redirect(url_for("accounts.members", org=organisation.slug))
 
 
 @bp.post("/<org>/members/<int:member_id>/roles")
