@@ -7,8 +7,9 @@ consenting organisations). The web page and the PDF include the same partials
 
 It reads no request: callers pass the consultation, the report and the languages. PDFs are
 rendered through :mod:`consult.pdf` (nothing fetched outside the app's static files) inside an
-explicit UI locale, and kept in memory by report, digest, languages and the HTML itself (a
-quotation withdrawn after publication changes the HTML, never the digest).
+explicit UI locale, and kept in memory by report, digest, languages, designation revision
+(DESIGN.md §3) and the HTML itself (a quotation withdrawn after publication, or an update to a
+recommendation, changes the HTML, never the digest).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from consult.i18n.content import resolve
 from consult.i18n.locales import direction
 from consult.pdf import cached, html_to_pdf
 from consult.questionnaires.schema import CHANNEL_LABELS, CHANNELS
-from consult.reports import public, services
+from consult.reports import designation, public, services
+from consult.reports.compare_view import designation_view
 from consult.reports.labels import report_labels
 from consult.reports.models import Report, ReportStatus
 from consult.reports.page import Layout, voices
@@ -35,7 +37,7 @@ from consult.reports.page import Layout, voices
 #: Rendered report PDFs kept in memory.
 CACHE_SIZE = 32
 
-_cache: OrderedDict[tuple[int, str, str, str, str], bytes] = OrderedDict()
+_cache: OrderedDict[tuple[int, str, int, str, str, str], bytes] = OrderedDict()
 
 
 def context(
@@ -67,6 +69,7 @@ def context(
         "questions": questions,
         "options": layout.options(),
         "voices": voices(questions),
+        "designation": designation_view(consultation, data, labels),
         "quotes": public.quotes(consultation, labels),
         "annex": public.annex(consultation, labels),
         "channels": _channels(consultation),
@@ -89,6 +92,7 @@ def _contents(found: dict[str, Any]) -> list[tuple[str, str]]:
         ("options", _("The options for the National Preventive Mechanism"), found["options"]),
         ("results", _("Results, question by question"), True),
         ("voices", _("Voices of persons deprived of liberty"), True),
+        ("designation", _("The designation and what the consultation said"), found["designation"]),
         ("quotations", _("Quotations from other respondents"), found["quotes"].others),
         ("annex", _("Annex: responses of invited organisations"), found["annex"]),
     ]
@@ -124,7 +128,7 @@ def report_pdf(
     static_root: Path,
 ) -> bytes:
     """The report as a tagged PDF (see :func:`report_document`), from memory when rendered
-    before with the same report, digest, languages and text."""
+    before with the same report, digest, designation revision, languages and text."""
     html = report_document(
         consultation,
         report,
@@ -133,5 +137,7 @@ def report_pdf(
         report_url=report_url,
     )
     text = hashlib.sha256(f"{static_root}\x00{html}".encode()).hexdigest()
-    key = (report.id, report.digest, ui_locale, content_locale, text)
+    latest = designation.latest(consultation)
+    revision = latest.revision if latest else 0
+    key = (report.id, report.digest, revision, ui_locale, content_locale, text)
     return cached(_cache, key, lambda: html_to_pdf(html, static_root), CACHE_SIZE)
