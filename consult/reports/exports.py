@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask_babel import format_date
@@ -24,7 +24,10 @@ from consult.consultations.models import Consultation
 from consult.errors import ConsultError
 from consult.i18n.content import country_name, resolve
 from consult.questionnaires.schema import CHANNELS
+from consult.reports import designation
+from consult.reports.compare_view import checks, ranked_standings, web_link
 from consult.reports.data import ALL, ReportData, Table, to_dict
+from consult.reports.designation_models import DesignationRevision, Recommendation
 from consult.reports.labels import ANSWERED, ReportLabels
 from consult.reports.models import Report, ReportStatus
 from consult.reports.services import numbers
@@ -129,6 +132,79 @@ def document(
         "report": report_summary(report),
         "labels": labels.to_dict(),
         "data": to_dict(data),
+        "designation": designation_summary(consultation, data),
+    }
+
+
+def designation_summary(consultation: Consultation, data: ReportData) -> dict[str, Any] | None:
+    """The latest designation revision held against ``data``, with the revisions before it
+    and the recommendations; ``None`` before the first revision. Keys, not names: the
+    vocabularies are those of OPCAT.md."""
+    revisions = designation.revisions(consultation)
+    if not revisions:
+        return None
+    latest = revisions[0]
+    return {
+        **_revision(latest),
+        "standings": [
+            {"dimension": dimension, **asdict(standing)}
+            for dimension, standing in ranked_standings(data, latest.option_key)
+        ],
+        "guarantees": [{**asdict(check), "gap": check.gap} for check in checks(data, latest)],
+        "stages": _stages(latest),
+        "history": _history(revisions),
+        "recommendations": [_recommendation(r) for r in designation.recommendations(consultation)],
+    }
+
+
+def _revision(revision: DesignationRevision) -> dict[str, Any]:
+    return {
+        "revision": revision.revision,
+        "recorded_at": _iso(revision.recorded_at),
+        "designated_on": _iso(revision.designated_on),
+        "legal_basis": revision.legal_basis,
+        "instrument": {
+            "reference": revision.instrument_reference,
+            "link": web_link(revision.instrument_link),
+        },
+        "bodies": list(revision.bodies),
+        "model": revision.model,
+        "model_description": dict(revision.model_description),
+        "option": revision.option_key,
+        "places": list(revision.places),
+        "note": dict(revision.note),
+    }
+
+
+def _stages(revision: DesignationRevision) -> list[dict[str, Any]]:
+    reached = revision.stage_dates()
+    return [
+        {"key": key, "state": state, "reached_on": _iso(reached.get(key))}
+        for key, state in designation.stage_states(reached).items()
+    ]
+
+
+def _history(revisions: list[DesignationRevision]) -> list[dict[str, Any]]:
+    changes = designation.history(revisions)
+    return [
+        {
+            "revision": r.revision,
+            "recorded_at": _iso(r.recorded_at),
+            "designated_on": _iso(r.designated_on),
+            "changed": changes[r.revision],
+        }
+        for r in revisions
+    ]
+
+
+def _recommendation(recommendation: Recommendation) -> dict[str, Any]:
+    return {
+        "position": recommendation.position,
+        "text": dict(recommendation.text),
+        "updates": [
+            {"status": u.status.value, "as_of": _iso(u.as_of), "note": dict(u.note)}
+            for u in recommendation.updates
+        ],
     }
 
 

@@ -12,8 +12,9 @@ from typing import Any
 from consult.consultations.models import Phase
 from consult.i18n.locales import UI_LOCALES
 from consult.opcat.regions import REGIONS
-from consult.opcat.vocabulary import NPM_MODELS
+from consult.opcat.vocabulary import GUARANTEE_STATUSES, LEGAL_BASES, NPM_MODELS
 from consult.questionnaires.schema import CHANNELS
+from consult.reports.comparison import Alignment
 from consult.reports.data import DIMENSIONS
 from consult.reports.exports import JSON_SCHEMA
 from consult.reports.observatory import ALIGNMENT_LABELS, PARTICIPATION
@@ -195,6 +196,71 @@ SCHEMAS: dict[str, Schema] = {
             "guarantees_question": _nullable("string"),
         }
     ),
+    "Standing": _object(
+        {
+            "dimension": {"type": "string", "enum": ["all", "group", "category"]},
+            "column": STRING,
+            "rank": COUNT,
+            "first_choice_share": _nullable("number"),
+            "borda": COUNT,
+            "borda_rank": COUNT,
+            "alignment": {"type": "string", "enum": [a.value for a in Alignment]},
+            "preferred": _nullable("string"),
+        },
+        "The designated option in one column of the ranking; null where hidden.",
+    ),
+    "GuaranteeCheck": _object(
+        {
+            "key": STRING,
+            "essential_share": _nullable("number"),
+            "asked_for": {"type": "boolean"},
+            "status": {"type": "string", "enum": list(GUARANTEE_STATUSES.keys())},
+            "article": STRING,
+            "gap": {"type": "boolean"},
+        }
+    ),
+    "Designation": _object(
+        {
+            "revision": {"type": "integer", "minimum": 1},
+            "recorded_at": MOMENT,
+            "designated_on": {"type": "string", "format": "date"},
+            "legal_basis": {"type": "string", "enum": list(LEGAL_BASES.keys())},
+            "instrument": _object({"reference": STRING, "link": STRING}),
+            "bodies": _list(STRING),
+            "model": {"type": "string", "enum": list(NPM_MODELS.keys())},
+            "model_description": TEXTS,
+            "option": _nullable("string"),
+            "places": _list(STRING),
+            "note": TEXTS,
+            "standings": _list(_ref("Standing")),
+            "guarantees": _list(_ref("GuaranteeCheck")),
+            "stages": _list(
+                _object({"key": STRING, "state": STRING, "reached_on": _nullable("string")})
+            ),
+            "history": _list(
+                _object(
+                    {
+                        "revision": {"type": "integer", "minimum": 1},
+                        "recorded_at": MOMENT,
+                        "designated_on": {"type": "string", "format": "date"},
+                        "changed": _list(STRING),
+                    }
+                )
+            ),
+            "recommendations": _list(
+                _object(
+                    {
+                        "position": {"type": "integer", "minimum": 1},
+                        "text": TEXTS,
+                        "updates": _list(
+                            _object({"status": STRING, "as_of": STRING, "note": TEXTS})
+                        ),
+                    }
+                )
+            ),
+        },
+        "The latest designation revision against the numbers; see docs/report-json.md.",
+    ),
     "Report": _object(
         {
             "schema": {"type": "string", "const": JSON_SCHEMA},
@@ -202,6 +268,7 @@ SCHEMAS: dict[str, Schema] = {
             "report": _ref("ReportInfo"),
             "labels": _ref("Labels"),
             "data": _ref("ReportData"),
+            "designation": {"anyOf": [_ref("Designation"), {"type": "null"}]},
         },
         "The same document as /<lang>/c/<slug>/report.json; see docs/report-json.md.",
     ),
