@@ -1,0 +1,529 @@
+"""The report's designation section: the latest revision against what the consultation said.
+
+A hand-built report ranks three options; the State designated the one ranked last, so the
+designation *departs* from what respondents, and persons deprived of liberty, preferred.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from consult.accounts.models import User
+from consult.consultations import services as consultations
+from consult.extensions import db
+from consult.questionnaires.schema import Option
+from consult.reports import designation, render, services
+from consult.reports.compare_view import web_link
+from consult.reports.data import ALL, Borda, QuestionResult, ReportData, Table
+from consult.reports.designation import DesignationEntry
+from consult.reports.designation_models import DesignationRevision
+from tests.factories import Factory, sample_questionnaire, texts
+from tests.paper.test_paper import Paper, empty_database, says
+from tests.reports.sample import GROUP, HOSTILE, LANGS, SLUG, report_data, store_report, table
+from tests.reports.sample import the_consultation as consultation
+
+URL = f"/en/c/{SLUG}/report"
+OPTIONS = ["ombuds", "new-body", "multi"]
+#: What the sentences name: the option each group put first.
+OMBUDS, NEW_BODY = "[en] Ombuds", "[en] New body"
+
+
+# The report and the designation ------------------------------------------------------------
+
+
+def ranked_data() -> ReportData:
+    """40 ranked three options: most put the ombuds first, persons deprived of liberty the new
+    body; nobody in detention put ``multi`` first, and for everyone else it is hidden."""
+    ranking = QuestionResult(
+        "ranking",
+        "ranking",
+        tables={
+            ALL: table(
+                OPTIONS, ["1", "2", "3"], [[20, 12, 8], [12, 20, 8], [8, 8, 24]], [40, 40, 40]
+            ),
+            "group": table(OPTIONS, GROUP, [[6, 14], [9, None], [0, None]], [15, 25]),
+            "category": table(
+                OPTIONS,
+                ["civil_society", "deprived_of_liberty"],
+                [[14, 6], [None, 9], [None, 0]],
+                [25, 15],
+            ),
+        },
+        borda={
+            ALL: Borda(OPTIONS, [ALL], [[52], [44], [24]], [40]),
+            "group": Borda(OPTIONS, GROUP, [[12, 40], [24, 20], [9, 15]], [15, 25]),
+            "category": Borda(
+                OPTIONS,
+                ["civil_society", "deprived_of_liberty"],
+                [[40, 12], [20, 24], [15, 9]],
+                [25, 15],
+            ),
+        },
+    )
+    matrix = Table(
+        ["functional_independence", "resources"],
+        ["essential", "important", "not_important", "dont_know"],
+        [[30, 6, None, None], [15, 20, None, None]],
+        [40, 40],
+        [45, 26, None, None],
+        80,
+    )
+    base = report_data()
+    questions = [
+        ranking
+        if q.key == "ranking"
+        else replace(q, tables={ALL: matrix})
+        if q.key == "matrix"
+        else q
+        for q in base.questions
+    ]
+    return replace(base, questions=questions)
+
+
+def entry(**changes: Any) -> DesignationEntry:
+    """The multiple-bodies option, by statute; independence absent from the law."""
+    made = DesignationEntry(
+        designated_on=date(2025, 6, 1),
+        legal_basis="statute",
+        model="multiple_bodies",
+        option_key="multi",
+        bodies=["Office of the Ombudsperson", "Prison Inspectorate"],
+        instrument_reference="Law No. 12 of 2025",
+        instrument_link="https://example.org/law-12",
+        places=["police_custody", "prison_sentenced"],
+        guarantees={
+            "functional_independence": ("absent", ""),
+            "resources": ("in_law", "Art. 9"),
+        },
+        stages={"ratified": date(2020, 1, 1), "law_adopted": date(2025, 5, 1)},
+        note={"en": "Designated by law."},
+    )
+    return replace(made, **changes)
+
+
+def record(app: Flask, **changes: Any) -> None:
+    """Store a designation revision through the service, as the desk would."""
+    with app.test_request_context():
+        designation.record_revision(consultation(), publisher(), entry(**changes))
+        db.session.commit()
+
+
+def publisher() -> User:
+    user = db.session.scalars(db.select(User)).first()
+    assert user is not None
+    return user
+
+
+def recommend(app: Flask, text: dict[str, str], updates: list[tuple[str, date, str]]) -> None:
+    with app.test_request_context():
+        c, who = consultation(), publisher()
+        added = designation.add_recommendation(c, who, text)
+        for status, as_of, note in updates:
+            designation.add_update(c, added.id, who, status, as_of, {"en": note} if note else {})
+        db.session.commit()
+
+
+def build(app: Flask, make: Factory) -> None:
+    """A closed consultation of three options with its published report (not designated)."""
+    document = sample_questionnaire(LANGS)
+    document.options.append(Option("multi", "multiple_bodies", texts(LANGS, "Several bodies")))
+    make.consultation("acme", SLUG, LANGS, opened=True, questionnaire=document)
+    with app.test_request_context():
+        consultations.close(consultation(), publisher())
+        db.session.commit()
+    store_report(app, data=ranked_data())
+
+
+def designated(app: Flask, make: Factory) -> None:
+    """Two revisions (the second moves to ``multi``) and two recommendations."""
+    build(app, make)
+    record(app, model="ombuds", option_key="ombuds")
+    record(app)
+    recommend(
+        app,
+        {"en": "Create an independent mechanism."},
+        [
+            ("no_response", date(2024, 1, 1), ""),
+            ("in_progress", date(2025, 3, 1), "A bill was tabled."),
+            ("adopted", date(2025, 9, 1), "Law adopted."),
+        ],
+    )
+    recommend(app, {"en": "Fund it."}, [])
+
+
+@pytest.fixture
+def report(app: Flask, make: Factory) -> None:
+    designated(app, make)
+
+
+def section(html: str) -> str:
+    found = re.search(r'<section id="designation">(.*?)</section>', html, re.S)
+    assert found, "no designation section"
+    return found.group(1)
+
+
+def plain(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def rows(html: str, table: str) -> list[list[str]]:
+    """The rows of the section's table of class ``table``, each as its cells' text."""
+    found = re.search(rf'<table class="[^"]*\b{table}\b.*?</table>', html, re.S)
+    assert found, table
+    return [
+        [plain(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(0), re.S)[1:]
+    ]
+
+
+def page(client: FlaskClient, url: str = URL) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+# The page ----------------------------------------------------------------------------------
+
+
+def test_a_designation_that_departs_says_so_overall_and_for_persons_deprived_of_liberty(
+    client: FlaskClient, report: None
+) -> None:
+    html = page(client)
+    text = plain(section(html))
+    overall = f"The designation departs from what respondents preferred (they put {OMBUDS} first)."
+    deprived = (
+        "The designation departs from what persons deprived of liberty preferred "
+        f"(they put {NEW_BODY} first)."
+    )
+    assert overall in text and deprived in text
+    standing = rows(section(html), "standings")
+    assert standing[0] == ["All respondents", "3", "20%", "24", "3", overall]
+    assert standing[1] == ["Persons deprived of liberty", "3", "0%", "9", "3", deprived]
+    # Everyone else: the designated option's first choices are hidden, so is its place.
+    assert standing[2][:5] == ["Everyone else", "hidden", "hidden", "15", "3"]
+    assert standing[2][5].startswith("Not known")
+    # Stakeholder categories: persons deprived of liberty first, whatever the table's order.
+    assert [r[0] for r in standing[3:]] == [
+        "Person deprived of liberty",
+        "Civil society organisation",
+    ]
+    assert standing[3][5] == deprived
+    assert 'class="number hidden-cell">hidden</td>' in section(html)
+
+
+def test_the_section_shows_the_latest_revision_and_is_in_the_contents(
+    client: FlaskClient, report: None
+) -> None:
+    html = page(client)
+    contents = re.search(r'<nav class="report-contents".*?</nav>', html, re.S)
+    assert contents is not None
+    anchors = re.findall(r'href="#([a-z]+)"', contents.group(0))
+    assert anchors.index("designation") == anchors.index("voices") + 1
+    assert html.index('id="voices"') < html.index('id="designation"')
+    text = plain(section(html))
+    assert "revision 2" in text
+    assert "June 1, 2025" in text and "Law adopted by parliament" in text
+    assert "Office of the Ombudsperson" in text and "Prison Inspectorate" in text
+    assert "Several existing bodies, one coordinating" in text and "[en] Several bodies" in text
+    assert "Police custody, Prison" in text and "Designated by law." in text
+    link = '<a href="https://example.org/law-12" rel="nofollow noopener">'
+    assert link in section(html)
+
+
+def test_without_a_revision_there_is_no_section(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    build(app, make)
+    html = page(client)
+    assert 'id="designation"' not in html and 'href="#designation"' not in html
+
+
+def test_a_designation_outside_the_options_consulted(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    build(app, make)
+    record(app, model="other", option_key=None, model_description={"en": "A joint body."})
+    html = section(page(client))
+    text = plain(html)
+    assert "Option of the consultation Outside the options consulted" in text
+    assert "A joint body." in text
+    standing = rows(html, "standings")
+    assert standing[0][:5] == ["All respondents", "—", "—", "—", "—"]
+    assert standing[0][5] == (
+        f"The designation is outside the options consulted; respondents put {OMBUDS} first."
+    )
+    assert standing[1][5] == (
+        "The designation is outside the options consulted; persons deprived of liberty put "
+        f"{NEW_BODY} first."
+    )
+
+
+def test_guarantees_asked_for_are_held_against_the_founding_text(
+    client: FlaskClient, report: None
+) -> None:
+    html = section(page(client))
+    assert (
+        "1 guarantee that most respondents asked for is not provided by the founding text:"
+        in plain(html)
+    )
+    guarantees = {r[0]: r[1:] for r in rows(html, "guarantees")}
+    assert guarantees["Functional independence of the mechanism"] == [
+        "18(1)",
+        "75%",
+        "Yes",
+        "Absent",
+        "—",
+        "Gap",
+    ]
+    assert guarantees["The necessary resources"] == [
+        "18(3)",
+        "38%",
+        "No",
+        "Guaranteed in the founding text",
+        "Art. 9",
+        "",
+    ]
+    # A guarantee the questionnaire did not ask about still shows what the law says.
+    assert guarantees["Privileges and immunities of the members"][1:3] == ["not asked", "—"]
+    assert '<tr class="gap">' in html
+
+
+def test_stages_are_reached_pending_or_skipped_in_order(client: FlaskClient, report: None) -> None:
+    stages = rows(section(page(client)), "stages")
+    assert stages[0] == ["OPCAT ratified or acceded to", "Reached", "January 1, 2020"]
+    states = {label: state for label, state, _day in stages}
+    assert states["Obligations postponed under article 24"] == "Not reached yet"
+    assert states["Bill tabled in parliament"] == "Skipped"
+    assert states["Law or other legal basis adopted"] == "Reached"
+    assert states["First visits carried out"] == "Not reached yet"
+    assert stages[-1][0] == "First annual report published"
+
+
+def test_recommendations_show_where_they_stand_and_what_came_before(
+    client: FlaskClient, report: None
+) -> None:
+    html = section(page(client))
+    items = re.findall(r"<li>(.*?)</li>", html.split('<ol class="recommendations">')[1], re.S)
+    first, second = plain(items[0]), plain(items[1])
+    assert first.startswith("Create an independent mechanism. Adopted · as of September 1, 2025")
+    assert "Law adopted." in first
+    assert "January 1, 2024 No response from the authorities —" in first
+    assert "March 1, 2025 In progress A bill was tabled." in first
+    assert second == "Fund it. No update yet"
+
+
+def test_the_history_lists_each_revision_and_what_changed(
+    client: FlaskClient, report: None
+) -> None:
+    history = rows(section(page(client)), "revisions")
+    assert [r[0] for r in history] == ["2", "1"]
+    assert history[0][3] == "Model, Option of the consultation"
+    assert history[1][3] == "First record"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_section_renders_in_every_language(
+    app: Flask, client: FlaskClient, report: None, lang: str
+) -> None:
+    html = page(client, f"/{lang}/c/{SLUG}/report")
+    with app.test_request_context(), force_locale(lang):
+        heading = _("The designation and what the consultation said")
+    assert f"<h2>{heading}</h2>" in html
+    assert f"[{lang}] Several bodies" in section(html)
+
+
+# Hostile text ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "data:text/html,<script>alert(1)</script>",
+        "https://",
+        "//example.org/x",
+        "ftp://example.org/x",
+    ],
+)
+def test_only_web_addresses_become_links(address: str) -> None:
+    assert web_link(address) == ""
+
+
+def test_web_addresses_stay_as_typed() -> None:
+    assert web_link("HTTPS://example.org/a?b=1") == "HTTPS://example.org/a?b=1"
+
+
+def hostile(app: Flask, make: Factory) -> None:
+    """A revision full of hostile text, its link smuggling markup (stored as the database
+    allows: it only checks that the address starts like a web address)."""
+    build(app, make)
+    record(
+        app,
+        bodies=[HOSTILE],
+        instrument_reference=HOSTILE,
+        note={"en": HOSTILE, "ar": HOSTILE},
+        model="other",
+        option_key=None,
+        model_description={"en": HOSTILE},
+    )
+    with app.app_context():
+        revision = db.session.scalars(db.select(DesignationRevision)).one()
+        revision.instrument_link = 'https://x.invalid/"><script>alert(1)</script>'
+        db.session.commit()
+    recommend(app, {"en": HOSTILE, "ar": HOSTILE}, [("in_progress", date(2025, 1, 1), HOSTILE)])
+
+
+def test_hostile_text_is_escaped_and_never_linked(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    hostile(app, make)
+    html = section(page(client))
+    assert "<script" not in html and "<img" not in html and "<link" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="file:' not in html and 'href="javascript:' not in html
+    assert 'href="https://x.invalid/&#34;&gt;&lt;script&gt;' in html
+    assert html.count("<a ") == 1
+
+
+# Open data ---------------------------------------------------------------------------------
+
+
+def test_report_json_carries_the_designation(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    build(app, make)
+    assert client.get(f"/en/c/{SLUG}/report.json").get_json()["designation"] is None
+    designated_later(app)
+    block = client.get(f"/en/c/{SLUG}/report.json").get_json()["designation"]
+    assert block["revision"] == 2 and block["option"] == "multi"
+    assert block["instrument"] == {
+        "reference": "Law No. 12 of 2025",
+        "link": "https://example.org/law-12",
+    }
+    assert block["standings"][0] == {
+        "dimension": "all",
+        "column": "all",
+        "rank": 3,
+        "first_choice_share": 0.2,
+        "borda": 24,
+        "borda_rank": 3,
+        "alignment": "departs",
+        "preferred": "ombuds",
+    }
+    assert [(s["dimension"], s["column"]) for s in block["standings"]][1:3] == [
+        ("group", "deprived_of_liberty"),
+        ("group", "others"),
+    ]
+    assert block["standings"][2]["rank"] is None
+    gaps = [g["key"] for g in block["guarantees"] if g["gap"]]
+    assert gaps == ["functional_independence"]
+    assert block["stages"][0] == {"key": "ratified", "state": "reached", "reached_on": "2020-01-01"}
+    assert [h["changed"] for h in block["history"]] == [["model", "option"], []]
+    [recommendation] = block["recommendations"]
+    assert [u["status"] for u in recommendation["updates"]] == ["no_response", "adopted"]
+
+
+def designated_later(app: Flask) -> None:
+    record(app, model="ombuds", option_key="ombuds")
+    record(app)
+    recommend(
+        app,
+        {"en": "Create an independent mechanism."},
+        [("no_response", date(2024, 1, 1), ""), ("adopted", date(2025, 9, 1), "")],
+    )
+
+
+# The PDF -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def papers(_app: Flask) -> Iterator[dict[str, Paper]]:
+    """The designated report's PDF in English and Arabic, hostile text included."""
+    client = _app.test_client()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "_cache", OrderedDict())
+        try:
+            designated(_app, Factory(_app))
+            recommend(_app, {"en": HOSTILE, "ar": HOSTILE}, [])
+            found = {}
+            for lang in ("en", "ar"):
+                response = client.get(f"/{lang}/c/{SLUG}/report.pdf")
+                found[lang] = Paper(
+                    response.status_code, dict(response.headers), response.get_data()
+                )
+        finally:
+            empty_database(_app)
+    yield found
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_pdf_has_the_section(_app: Flask, papers: dict[str, Paper], lang: str) -> None:
+    paper = papers[lang]
+    assert paper.status == 200
+    with _app.test_request_context(), force_locale(lang):
+        heading = _("The designation and what the consultation said")
+    assert says(paper, heading, lang)
+    assert says(paper, "Prison Inspectorate", lang)
+    assert says(paper, "Law No. 12 of 2025", lang)
+    # The address is printed, not linked: the PDF has no link annotation to it.
+    assert "example.org/law-12" in paper.text.replace("\n", "")
+    annotations = [
+        a.get_object().get("/A", {}).get("/URI")
+        for page in paper.reader.pages
+        for a in page.get("/Annots", []) or []
+    ]
+    assert "https://example.org/law-12" not in annotations
+
+
+def test_the_pdf_prints_hostile_text_as_text(papers: dict[str, Paper]) -> None:
+    assert says(papers["en"], "script alert 1 script file etc passwd", "en")
+
+
+def test_the_pdf_document_asks_for_nothing_but_its_stylesheet(app: Flask, make: Factory) -> None:
+    """What WeasyPrint reads: hostile text gives it no element that loads anything (the
+    fetcher refuses such addresses anyway, see test_pdf)."""
+    hostile(app, make)
+    with app.test_request_context():
+        c = consultation()
+        html = render.report_document(
+            c, services.public_report(c), content_locale="en", ui_locale="en", report_url="x"
+        )
+    assert 'id="designation"' in html
+    assert re.findall(r"<(?:img|link|script|iframe|object|embed)\b", html) == ["<link"]
+    assert "url(" not in html and "<a " not in section(html)
+
+
+def test_a_new_revision_renders_a_new_pdf(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    designated(app, make)
+    rendered: list[str] = []
+    real = render.html_to_pdf
+
+    def counting(html: str, static_root: Path) -> bytes:
+        rendered.append(html)
+        return real(html, static_root)
+
+    monkeypatch.setattr(render, "_cache", OrderedDict())
+    monkeypatch.setattr(render, "html_to_pdf", counting)
+    url = f"/en/c/{SLUG}/report.pdf"
+    first = client.get(url).get_data()
+    assert client.get(url).get_data() == first and len(rendered) == 1
+    record(app, model="ombuds", option_key="ombuds")
+    second = Paper(200, {}, client.get(url).get_data())
+    assert len(rendered) == 2
+    assert says(second, "The designation follows what respondents preferred", "en")
+    assert sorted(key[2] for key in render._cache) == [2, 3]
