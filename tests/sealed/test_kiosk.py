@@ -36,6 +36,7 @@ from tests.factories import Factory, Member, sample_questionnaire
 from tests.helpers import Page, login
 from tests.respond.test_open_channel import carried_form, hidden
 from tests.sealed.test_canary import (
+    checkpoint,
     files_under,
     found_in,
     holds,
@@ -424,8 +425,7 @@ def test_the_database_files_hold_no_assisted_or_kiosk_canary(app: Flask, make: F
     assert path.exists()
     for canary in (assisted, kiosk):
         assert found_in(iter(p for p in candidates if p.exists()), canary) == []
-    with app.app_context():  # and again once the write-ahead log is folded into the file
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    checkpoint(app)  # and again once the write-ahead log is folded into the file
     for canary in (assisted, kiosk):
         assert found_in(iter(p for p in candidates if p.exists()), canary) == []
     assert_inside_the_envelopes(app, make, assisted, kiosk)
