@@ -274,9 +274,17 @@ def must_set_up(membership: Membership) -> bool:
 
 
 def set_required(organisation: Organisation, required: bool, actor: User) -> None:
-    """Turn the organisation's two-factor rule on or off (audited when it changes)."""
+    """Turn the organisation's two-factor rule on or off (audited when it changes).
+
+    Raises ``Conflict`` when an owner without two-factor authentication turns it on: they
+    would lock themselves out of the page that turns it off again.
+    """
     if organisation.is_two_factor_required == required:
         return
+    if required and not actor.has_two_factor:
+        raise Conflict(
+            _l("Set up two-factor authentication for yourself before requiring it of others.")
+        )
     organisation.is_two_factor_required = required
     db.session.flush()
     record(

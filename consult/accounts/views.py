@@ -297,15 +297,20 @@ def invite(organisation: Organisation, membership: Membership) -> tuple[str, int
 def two_factor_policy(organisation: Organisation, membership: Membership) -> Response:
     """Turn the organisation's two-factor rule on or off."""
     form = TwoFactorPolicyForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.members", org=organisation.slug))
+    try:
         two_factor.set_required(organisation, bool(form.required.data), membership.user)
-        db.session.commit()
-        flash(
-            _("Two-factor authentication is now required for these roles.")
-            if organisation.is_two_factor_required
-            else _("Two-factor authentication is no longer required."),
-            "success",
-        )
+    except FORM_ERRORS as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.members", org=organisation.slug))
+    db.session.commit()
+    flash(
+        _("Two-factor authentication is now required for these roles.")
+        if organisation.is_two_factor_required
+        else _("Two-factor authentication is no longer required."),
+        "success",
+    )
     return redirect(url_for("accounts.members", org=organisation.slug))
 
 

@@ -321,19 +321,36 @@ def test_owners_turn_the_rule_on_and_off(app: Flask, page: Page, make: Factory, 
     assert "Two-factor off" in page.text
     assert require_two_factor(page, on=False).status_code == 302
     assert actions(app) == []  # nothing changed, nothing recorded
+    # Not before the owner has it: they would lock themselves out.
+    require_two_factor(page)
+    page.get("/admin/acme/members/")
+    assert "Set up two-factor authentication for yourself before requiring it" in page.text
+    assert actions(app) == []
+    set_up(page)
     response = require_two_factor(page)
     assert response.headers["Location"] == "/admin/acme/members/"
     assert ("organisation.two_factor_required", {"required": True}) in actions(app)
-    # The owner holds a role the rule covers: set it up first, then back to the page.
+    page.get("/admin/acme/members/")
+    assert "Two-factor authentication is now required for these roles." in page.text
+    assert "Two-factor on" in page.text
+    require_two_factor(page, on=False)
+    assert ("organisation.two_factor_required", {"required": False}) in actions(app)
+
+
+def test_an_owner_who_switches_off_is_sent_to_set_up_again(
+    app: Flask, page: Page, login_as
+) -> None:
+    member = login_as(Role.OWNER)
+    secret, _codes = set_up(page)
+    require_two_factor(page)
+    later()
+    page.post(
+        f"{ACCOUNT}disable", {"password": member.password, "code": code(secret)}, form_page=ACCOUNT
+    )
     response = page.get("/admin/acme/members/")
     assert response.headers["Location"] == f"{ACCOUNT}?next=/admin/acme/members/"
     page.get(response.headers["Location"])
     assert "requires two-factor authentication for your roles" in page.text
-    set_up(page)
-    page.get("/admin/acme/members/")
-    assert "Two-factor on" in page.text
-    require_two_factor(page, on=False)
-    assert ("organisation.two_factor_required", {"required": False}) in actions(app)
 
 
 @pytest.mark.parametrize("role", list(Role))
