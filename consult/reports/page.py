@@ -39,6 +39,11 @@ from consult.reports.labels import ReportLabels
 HIDDEN = _l("hidden")
 #: Breakdowns printed under each question, after its overall result.
 BREAKDOWNS = tuple(d for d in DIMENSIONS if d != ALL)
+#: The breakdowns the PDF prints under each question: none. Persons deprived of liberty
+#: beside everyone else have their own section; tables of sixteen stakeholder groups, or of
+#: every province, do not fit a page. They stay on the web page and in the open data, and the
+#: printed report stays readable (and renders in seconds, not tens of seconds).
+PRINTED_BREAKDOWNS: frozenset[str] = frozenset()
 #: The dimension comparing persons deprived of liberty with everyone else.
 GROUP = "group"
 #: Column of the ``all`` table a chart shows, where it is not ``all``.
@@ -74,6 +79,8 @@ class TableView:
     columns: list[str]
     rows: list[tuple[str, list[Cell]]]
     totals: tuple[str, list[Cell]] | None = None
+    #: The dimension whose values are the columns, for tables that break a question down.
+    dimension: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,8 @@ class Layout:
             for r, key in enumerate(table.rows)
         ]
         totals = (_("Respondents"), [self.count(n) for n in table.column_totals])
-        return TableView(caption, "", self.columns(question, dimension, table), rows, totals)
+        columns = self.columns(question, dimension, table)
+        return TableView(caption, "", columns, rows, totals, dimension)
 
     def row_table(self, question: str | None, table: Table, caption: str) -> TableView:
         """Counts with their share of the row's total, which closes each row."""

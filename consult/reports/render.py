@@ -32,7 +32,7 @@ from consult.reports import designation, public, services
 from consult.reports.compare_view import designation_view
 from consult.reports.labels import report_labels
 from consult.reports.models import Report, ReportStatus
-from consult.reports.page import Layout, voices
+from consult.reports.page import PRINTED_BREAKDOWNS, Layout, voices
 
 #: Rendered report PDFs kept in memory.
 CACHE_SIZE = 32
@@ -75,6 +75,7 @@ def context(
         "channels": _channels(consultation),
         "narrative": resolve(report.narrative, default, content_locale),
         "limitations": resolve(report.limitations, default, content_locale),
+        "printed_breakdowns": PRINTED_BREAKDOWNS,
     }
     return base | found | {"contents": _contents(found)}
 
