@@ -5,7 +5,8 @@ ended some weeks ago, so that a new user can read a finished report next to a co
 still taking answers. Everything goes through the services an organisation would use: the
 owner opens and closes it, two trustees open the sealed answers with their in-app shares, the
 analyst proposes quotations that the publisher approves, the analyst prepares the report and
-the publisher publishes it. Answers come from the same generators, with other seeds.
+the publisher publishes it. Answers come from the same generators, with other seeds. The
+publisher then records what the State designated (:mod:`consult.demo_designation`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from consult import demo
+from consult import demo, demo_designation
 from consult.accounts.models import Organisation, User
 from consult.accounts.permissions import Role
 from consult.consultations import services as consultations
@@ -229,6 +230,7 @@ def load(organisation: Organisation, users: Sequence[User], today: date) -> Cons
         consultation, analyst, reports.k_floor(), dict(NARRATIVE), dict(LIMITATIONS)
     )
     reports.publish(report, publisher)
+    demo_designation.load(consultation, publisher, today, closed_on)
     return consultation
 
 

@@ -9,16 +9,17 @@ from datetime import timedelta
 import pytest
 from click.testing import Result
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from consult import demo, demo_published
+from consult import demo, demo_designation, demo_published
 from consult.accounts.models import Organisation, User
 from consult.consultations.models import Consultation, Status
 from consult.db import utcnow
 from consult.extensions import db
-from consult.opcat.vocabulary import NPM_MODELS, STAKEHOLDERS
+from consult.opcat.vocabulary import GUARANTEES, NPM_MODELS, STAKEHOLDERS
 from consult.questionnaires import schema
 from consult.questionnaires.answers import field_name, field_names, read_submission
 from consult.questionnaires.schema import (
@@ -30,8 +31,11 @@ from consult.questionnaires.schema import (
     QuestionType,
 )
 from consult.quotations import services as quotations
+from consult.reports import comparison, designation
 from consult.reports import services as reports
+from consult.reports.comparison import Alignment
 from consult.reports.models import ReportStatus
+from consult.reports.observatory import ALIGNMENT_LABELS
 from consult.respond import services as respond
 from consult.respond.models import Answer, Invitation, Response
 from consult.sealed.payload import SEALED_CHANNELS
@@ -504,3 +508,52 @@ def test_the_first_rounds_narrative_says_what_its_numbers_say(loaded: Flask) -> 
     assert set(ranked[-2:]) == {"access_all_places", "no_sanctions"}
     assert ranked[0] == "gender_minority_balance"
     assert 0.4 < essential["gender_minority_balance"] / (data.responses or 1) < 0.6
+
+
+def test_the_first_rounds_designation_departs_from_it_and_the_observatory_says_so(
+    loaded: Flask,
+) -> None:
+    """The State gave the mandate to an option well behind the first (a decree, then an Act
+    missing two guarantees respondents asked for); the observatory lists it in every language."""
+    with loaded.app_context():
+        consultation = the_consultation(FIRST_ROUND)
+        data = reports.numbers(reports.public_report(consultation))
+        earlier, latest = reversed(designation.revisions(consultation))
+        assert (earlier.revision, earlier.legal_basis) == (1, "decree")
+        assert (latest.revision, latest.legal_basis) == (2, "statute")
+        assert earlier.recorded_at < latest.recorded_at and set(latest.note) == set(LOCALES)
+        option = latest.option_key
+        assert option is not None and latest.model == option
+        overall = comparison.standings(data, option)[0]
+        assert overall.alignment is Alignment.DEPARTS and (overall.rank or 0) > 2
+        firsts = data.question(data.options_question or "")
+        assert firsts is not None
+        table = firsts.tables["all"]
+        shares = {item: table.share(r, 0) or 0 for r, item in enumerate(table.rows)}
+        assert max(shares.values()) - shares[option] >= comparison.CLOSE
+        assert shares[option] == min(shares.values())  # what the Act's note says
+        founding = latest.guarantee_map()
+        checks = comparison.guarantee_checks(data, founding)
+        assert {c.key for c in checks if c.gap} == set(demo_designation.ABSENT)
+        absent = {key for key, (status, _a) in founding.items() if status == "absent"}
+        assert absent == set(demo_designation.ABSENT)
+        assert all(article for status, article in founding.values() if status == "in_law")
+        states = list(designation.stage_states(latest.stage_dates()).values())
+        assert states.count("skipped") == 1 and states.count("pending") >= 2
+        recommendations = designation.recommendations(consultation)
+        assert len(recommendations) == 3
+        for recommendation in recommendations:
+            assert set(recommendation.text) == set(LOCALES) and len(recommendation.updates) >= 2
+            assert all(set(update.note) == set(LOCALES) for update in recommendation.updates)
+    client = loaded.test_client()
+    for lang in LOCALES:
+        entries = client.get(f"/api/v1/observatory?lang={lang}").get_json()["entries"]
+        (entry,) = [e for e in entries if e["slug"] == FIRST_ROUND]
+        assert entry["alignment"]["key"] == "departs"
+        assert [g["key"] for g in entry["missing_guarantees"]] == list(demo_designation.ABSENT)
+        html = client.get(f"/{lang}/observatory?alignment=departs").get_data(as_text=True)
+        with loaded.test_request_context(), force_locale(lang):
+            words = str(ALIGNMENT_LABELS["departs"]), str(GUARANTEES.label("resources"))
+        assert f"/{lang}/c/{FIRST_ROUND}/report" in html
+        assert all(word in html for word in words)
+    assert run(loaded, "audit-verify").exit_code == 0
