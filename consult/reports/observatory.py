@@ -52,13 +52,14 @@ NOT_RECORDED = "not_recorded"
 #: Longest part of a refused filter value quoted back in the error message.
 VALUE_SHOWN = 40
 
-#: The verdicts in words (the same words as the report's comparison section).
+#: Each verdict in a few words, for a table cell and the filter (the report's comparison
+#: section says it in sentences).
 ALIGNMENT_LABELS: dict[str, LazyString] = {
-    Alignment.FOLLOWS: _l("Follows"),
-    Alignment.PARTLY_FOLLOWS: _l("Partly follows"),
-    Alignment.DEPARTS: _l("Departs"),
+    Alignment.FOLLOWS: _l("Follows the consultation"),
+    Alignment.PARTLY_FOLLOWS: _l("Partly follows the consultation"),
+    Alignment.DEPARTS: _l("Departs from the consultation"),
     Alignment.OUTSIDE: _l("Outside the options consulted"),
-    Alignment.UNKNOWN: _l("Not known"),
+    Alignment.UNKNOWN: _l("Not known (numbers hidden)"),
     NOT_RECORDED: _l("No designation recorded yet"),
 }
 

@@ -274,7 +274,7 @@ def test_rows_say_who_took_part_what_was_preferred_and_designated(
     }
     assert kenya["preferred"] == {"key": "new-body", "label": "[en] New body"}
     assert kenya["model"]["key"] == "nhri_commission" and kenya["designated_on"] == "2027-05-01"
-    assert kenya["alignment"] == {"key": "departs", "label": "Departs"}
+    assert kenya["alignment"] == {"key": "departs", "label": "Departs from the consultation"}
     assert [g["key"] for g in kenya["missing_guarantees"]] == ["resources", "private_interviews"]
     assert rows["france"]["alignment"]["key"] == "follows"
     assert rows["argentina"]["alignment"]["key"] == NOT_RECORDED
