@@ -96,6 +96,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     sessions.init_login_manager(login_manager, app)
+    from consult import jobs
+
+    jobs.init_app(app, app.config["CONSULT"].redis_url)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -14,7 +14,7 @@ from flask import Flask, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from consult import demo
+from consult import demo, jobs
 from consult.accounts import services as accounts
 from consult.accounts.permissions import Role
 from consult.audit import services as audit
@@ -219,3 +219,19 @@ def _print_tally(tally: Tally) -> None:
         f"Received {tally.received}, opened {tally.opened}, rejected {tally.rejected}, "
         f"held for review {tally.held}."
     )
+
+
+@group.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+def worker(burst: bool) -> None:
+    """Run queued jobs (PDF rendering) from Redis; needs CONSULT_REDIS_URL."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    settings = current_settings()
+    if not settings.redis_url:
+        raise click.ClickException("Set CONSULT_REDIS_URL: without it, jobs run inline.")
+    jobs.worker_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    connection = Redis.from_url(settings.redis_url)
+    Worker([jobs.QUEUE], connection=connection).work(burst=burst)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -105,3 +106,30 @@ def cached(
         while len(cache) > size:
             cache.popitem(last=False)
     return pdf
+
+
+def stored(folder: Path, name: str, render: Callable[[], bytes]) -> bytes:
+    """The PDF kept in ``folder/name``, or ``render()`` written there first.
+
+    On disk rather than in memory, so that every worker process, and the next start, serve a
+    PDF rendered once (by a reader's request or a background job). Written to a temporary
+    file and renamed, so a reader never gets half a file; two processes rendering the same
+    PDF at once write the same bytes.
+    """
+    path = folder / name
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    pdf = render()
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{name}.{os.getpid()}.{threading.get_ident()}"
+    partial.write_bytes(pdf)
+    os.replace(partial, path)
+    return pdf
+
+
+def discard(folder: Path, prefix: str) -> None:
+    """Delete the stored PDFs whose names start with ``prefix``."""
+    for path in folder.glob(f"{prefix}*.pdf"):
+        path.unlink(missing_ok=True)

@@ -25,8 +25,9 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
 from consult.i18n.content import current_language
+from consult.jobs import jobs
 from consult.questionnaires.schema import CHANNEL_LABELS
-from consult.reports import services
+from consult.reports import render, services
 from consult.reports.forms import (
     PublishForm,
     TranslatedForm,
@@ -102,6 +103,8 @@ def publish(organisation: Organisation, membership: Membership, slug: str) -> Re
     report = services.get_revision(consultation, _number(form.revision.data))
     services.publish(report, membership.user)
     db.session.commit()
+    if jobs().background:  # inline, the first reader renders each PDF instead
+        jobs().enqueue("consult.reports.render.prerender", report.id)
     flash(_("Revision %(revision)d is published.", revision=report.revision), "success")
     return _to_index(organisation, slug)
 
@@ -116,6 +119,7 @@ def withdraw(organisation: Organisation, membership: Membership, slug: str) -> R
 
     def run() -> str:
         services.withdraw(report, membership.user, form.texts("reason"))
+        render.forget(report)
         return _("The report is withdrawn: its public page shows your notice.")
 
     return desk.submit("withdraw", form, run, report)

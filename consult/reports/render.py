@@ -7,26 +7,28 @@ consenting organisations). The web page and the PDF include the same partials
 
 It reads no request: callers pass the consultation, the report and the languages. PDFs are
 rendered through :mod:`consult.pdf` (nothing fetched outside the app's static files) inside an
-explicit UI locale, and kept in memory by report, digest, languages, designation revision
-(DESIGN.md §3) and the HTML itself (a quotation withdrawn after publication, or an update to a
-recommendation, changes the HTML, never the digest).
+explicit UI locale, and kept on disk (``instance/reports/``) by report, digest, languages,
+designation revision (DESIGN.md §3) and the HTML itself (a quotation withdrawn after
+publication, or an update to a recommendation, changes the HTML, never the digest). Laying out
+a big report takes seconds, so when jobs run in the background (:mod:`consult.jobs`),
+publishing renders every language ahead of the readers (:func:`prerender`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from flask import render_template
+from flask import current_app, g, render_template, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from consult.consultations.models import Consultation
+from consult.extensions import db
 from consult.i18n.content import resolve
-from consult.i18n.locales import direction
-from consult.pdf import cached, html_to_pdf
+from consult.i18n.locales import direction, is_ui_locale
+from consult.pdf import discard, html_to_pdf, stored
 from consult.questionnaires.schema import CHANNEL_LABELS, CHANNELS
 from consult.reports import designation, public, services
 from consult.reports.compare_view import designation_view
@@ -34,10 +36,8 @@ from consult.reports.labels import report_labels
 from consult.reports.models import Report, ReportStatus
 from consult.reports.page import PRINTED_BREAKDOWNS, Layout, voices
 
-#: Rendered report PDFs kept in memory.
-CACHE_SIZE = 32
-
-_cache: OrderedDict[tuple[int, str, int, str, str, str], bytes] = OrderedDict()
+#: Folder of the instance where rendered report PDFs are kept.
+FOLDER = "reports"
 
 
 def context(
@@ -128,7 +128,7 @@ def report_pdf(
     report_url: str,
     static_root: Path,
 ) -> bytes:
-    """The report as a tagged PDF (see :func:`report_document`), from memory when rendered
+    """The report as a tagged PDF (see :func:`report_document`), from disk when rendered
     before with the same report, digest, designation revision, languages and text."""
     html = report_document(
         consultation,
@@ -137,8 +137,50 @@ def report_pdf(
         ui_locale=ui_locale,
         report_url=report_url,
     )
-    text = hashlib.sha256(f"{static_root}\x00{html}".encode()).hexdigest()
     latest = designation.latest(consultation)
     revision = latest.revision if latest else 0
-    key = (report.id, report.digest, revision, ui_locale, content_locale, text)
-    return cached(_cache, key, lambda: html_to_pdf(html, static_root), CACHE_SIZE)
+    key = "\x00".join(
+        (report.digest, str(revision), ui_locale, content_locale, str(static_root), html)
+    )
+    name = f"{report.id}-{hashlib.sha256(key.encode()).hexdigest()}.pdf"
+    return stored(_folder(), name, lambda: html_to_pdf(html, static_root))
+
+
+def public_pdf(consultation: Consultation, report: Report, content_locale: str) -> bytes:
+    """The PDF readers get at ``/<content_locale>/c/<slug>/report.pdf``.
+
+    The interface speaks the content language when the UI has it, else the consultation's
+    fallback UI language, as on the web page. Its links use the instance's public address,
+    whatever address the request came by, so that a reader's request and a background job
+    render the same document (and find it on disk).
+    """
+    ui = content_locale if is_ui_locale(content_locale) else consultation.ui_fallback_locale
+    path = f"/{content_locale}/c/{consultation.slug}/report.pdf"
+    with current_app.test_request_context(path, base_url=current_app.config["CONSULT"].base_url):
+        g.lang, g.content_locale = ui, content_locale
+        return report_pdf(
+            consultation,
+            report,
+            content_locale=content_locale,
+            ui_locale=ui,
+            report_url=url_for("reports.page", slug=consultation.slug, _external=True),
+            static_root=Path(current_app.static_folder or "static"),
+        )
+
+
+def prerender(report_id: int) -> None:
+    """A job: render the PDF of a published report in every language it is offered in."""
+    report = db.session.get(Report, report_id)
+    if report is None or report.status is not ReportStatus.PUBLISHED:
+        return
+    for content in report.consultation.offered_locales:
+        public_pdf(report.consultation, report, content)
+
+
+def forget(report: Report) -> None:
+    """Delete the stored PDFs of a report (withdrawn: its numbers must not be served)."""
+    discard(_folder(), f"{report.id}-")
+
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / FOLDER

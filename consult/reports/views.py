@@ -9,10 +9,9 @@ publishers who decide on it.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -63,14 +62,7 @@ def pdf(slug: str) -> HTTPResponse:
     consultation = _public(slug)
     report = services.public_report(consultation)
     content = current_language()
-    document = render.report_pdf(
-        consultation,
-        report,
-        content_locale=content,
-        ui_locale=g.lang,
-        report_url=url_for(".page", slug=slug, _external=True),
-        static_root=Path(current_app.static_folder or "static"),
-    )
+    document = render.public_pdf(consultation, report, content)
     response = _response(document, "application/pdf", PUBLIC_CACHE)
     name = re.sub(r"[^A-Za-z0-9_-]", "", content)
     response.headers["Content-Disposition"] = f'inline; filename="{slug}-report-{name}.pdf"'

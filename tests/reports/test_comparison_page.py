@@ -7,7 +7,6 @@ designation *departs* from what respondents, and persons deprived of liberty, pr
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -450,11 +449,12 @@ def designated_later(app: Flask) -> None:
 
 
 @pytest.fixture(scope="module")
-def papers(_app: Flask) -> Iterator[dict[str, Paper]]:
+def papers(_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Paper]]:
     """The designated report's PDF in English and Arabic, hostile text included."""
     client = _app.test_client()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "_cache", OrderedDict())
+        folder = tmp_path_factory.mktemp("pdfs")
+        patch.setattr(render, "_folder", lambda: folder)
         try:
             designated(_app, Factory(_app))
             recommend(_app, {"en": HOSTILE, "ar": HOSTILE}, [])
@@ -507,7 +507,7 @@ def test_the_pdf_document_asks_for_nothing_but_its_stylesheet(app: Flask, make: 
 
 
 def test_a_new_revision_renders_a_new_pdf(
-    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     designated(app, make)
     rendered: list[str] = []
@@ -517,7 +517,7 @@ def test_a_new_revision_renders_a_new_pdf(
         rendered.append(html)
         return real(html, static_root)
 
-    monkeypatch.setattr(render, "_cache", OrderedDict())
+    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
     monkeypatch.setattr(render, "html_to_pdf", counting)
     url = f"/en/c/{SLUG}/report.pdf"
     first = client.get(url).get_data()
@@ -526,4 +526,4 @@ def test_a_new_revision_renders_a_new_pdf(
     second = Paper(200, {}, client.get(url).get_data())
     assert len(rendered) == 2
     assert says(second, "The designation follows what respondents preferred", "en")
-    assert sorted(key[2] for key in render._cache) == [2, 3]
+    assert len(list(tmp_path.glob("*.pdf"))) == 2

@@ -7,7 +7,6 @@ every place a person can type), while a spy records every address WeasyPrint ask
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ class Rendered:
 
 
 @pytest.fixture(scope="module")
-def rendered(_app: Flask) -> Iterator[Rendered]:
+def rendered(_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
     fetched: list[str] = []
     real = pdf.StaticFetcher.fetch
 
@@ -51,7 +50,8 @@ def rendered(_app: Flask) -> Iterator[Rendered]:
     client = _app.test_client()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf.StaticFetcher, "fetch", spy)
-        patch.setattr(render, "_cache", OrderedDict())
+        folder = tmp_path_factory.mktemp("pdfs")
+        patch.setattr(render, "_folder", lambda: folder)
         try:
             Factory(_app).consultation(
                 "acme", SLUG, LANGS, opened=True, questionnaire=sample_questionnaire(LANGS)
@@ -131,8 +131,8 @@ def test_a_withdrawn_report_prints_the_notice(
     assert "Results, question by question" not in paper.text
 
 
-def test_a_second_fetch_comes_from_memory(
-    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+def test_a_second_fetch_comes_from_disk(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     make.consultation(
         "acme", SLUG, ("en",), opened=True, questionnaire=sample_questionnaire(("en",))
@@ -145,10 +145,13 @@ def test_a_second_fetch_comes_from_memory(
         rendered.append(html)
         return real(html, static_root)
 
-    monkeypatch.setattr(render, "_cache", OrderedDict())
+    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
     monkeypatch.setattr(render, "html_to_pdf", counting)
     first = client.get(f"/en/c/{SLUG}/report.pdf")
     again = client.get(f"/en/c/{SLUG}/report.pdf", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert client.get(f"/en/c/{SLUG}/report.pdf").status_code == 200
     assert len(rendered) == 1
+    # Kept on disk, where every worker process (and the next start) finds it.
+    [stored] = tmp_path.glob("*.pdf")
+    assert stored.read_bytes() == first.get_data()

@@ -6,13 +6,19 @@ that every step is in the audit log, whose chain stays intact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from consult import jobs
 from consult.accounts.permissions import Role
 from consult.audit import services as audit
 from consult.audit.models import AuditEvent
@@ -21,7 +27,7 @@ from consult.consultations.models import Consultation, Status
 from consult.extensions import db
 from consult.questionnaires.answers import read_submission
 from consult.questionnaires.schema import Channel
-from consult.reports import services
+from consult.reports import render, services
 from consult.reports.models import Report, ReportStatus
 from consult.respond import services as respond
 from consult.sealed import services as sealed
@@ -426,3 +432,95 @@ def test_the_consultation_page_links_to_the_report(app: Flask, make: Factory, re
     page = signed_in(app, make, Role.ORGANISER)
     page.get(f"/admin/acme/consultations/{SLUG}/")
     assert f'href="{BASE}/"' in html(page)
+
+
+# PDFs through the job interface: inline by default, an RQ worker on Redis when set ----------
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def queue(app: Flask) -> Iterator[jobs.QueueJobs]:
+    """The app's jobs go to a queue of their own in the machine's Redis, for this test."""
+    try:
+        Redis.from_url(REDIS_URL).ping()
+    except RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one)")
+    runner = jobs.QueueJobs(REDIS_URL, name=f"consult-test-{uuid.uuid4().hex}")
+    inline = app.extensions["consult.jobs"]
+    app.extensions["consult.jobs"] = runner
+    yield runner
+    app.extensions["consult.jobs"] = inline
+    runner.queue.delete(delete_jobs=True)
+
+
+def test_jobs_run_inline_unless_redis_is_configured(app: Flask) -> None:
+    assert isinstance(app.extensions["consult.jobs"], jobs.InlineJobs)
+    assert not app.extensions["consult.jobs"].background
+
+
+def test_only_functions_of_consult_can_be_jobs() -> None:
+    with pytest.raises(ValueError, match="not a consult job"):
+        jobs.resolve("os.system")
+    assert jobs.resolve("consult.reports.render.prerender") is render.prerender
+
+
+def test_inline_the_first_reader_renders_and_the_pdf_is_kept(
+    folder: Path, analyst: Page, publisher: Page, ready: None
+) -> None:
+    prepare(analyst)
+    publish(publisher, 1)
+    assert list(folder.glob("*.pdf")) == []  # nothing rendered ahead: it would run inline
+    first = publisher.get(f"/en/c/{SLUG}/report.pdf")
+    assert first.status_code == 200
+    assert [p.read_bytes() for p in folder.glob("*.pdf")] == [first.get_data()]
+
+
+def test_publishing_queues_every_language_for_the_worker(
+    app: Flask,
+    make: Factory,
+    folder: Path,
+    queue: jobs.QueueJobs,
+    analyst: Page,
+    publisher: Page,
+    ready: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prepare(analyst)
+    publish(publisher, 1)
+    assert queue.queue.count == 1
+    monkeypatch.setattr(jobs, "worker_app", app)
+    SimpleWorker([queue.queue], connection=queue.queue.connection).work(burst=True)
+    assert queue.queue.count == 0
+    with app.app_context():
+        languages = list(the_consultation().offered_locales)
+    assert len(list(folder.glob("*.pdf"))) == len(languages)
+    # The reader gets what the worker rendered: nothing is laid out again.
+    monkeypatch.setattr(render, "html_to_pdf", _refuse)
+    for lang in languages:
+        assert publisher.get(f"/{lang}/c/{SLUG}/report.pdf").status_code == 200
+
+
+def test_withdrawing_deletes_the_stored_pdfs(
+    folder: Path, analyst: Page, publisher: Page, ready: None
+) -> None:
+    prepare(analyst)
+    publish(publisher, 1)
+    publisher.get(f"/en/c/{SLUG}/report.pdf")
+    assert list(folder.glob("*.pdf"))
+    withdraw(publisher, 1)
+    assert publisher.get(f"{BASE}/").status_code == 200
+    assert list(folder.glob("*.pdf")) == []
+    # The withdrawn report's PDF is its notice, rendered anew.
+    notice = publisher.get(f"/en/c/{SLUG}/report.pdf")
+    assert notice.status_code == 200 and notice.get_data() != b""
+
+
+def _refuse(html: str, static_root: Path) -> bytes:
+    raise AssertionError("the PDF was rendered again")
