@@ -14,6 +14,7 @@ from flask import Flask
 from flask_babel import gettext
 from flask_login import LoginManager
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
 from consult.accounts.models import User, UserSession
 from consult.db import utcnow
@@ -60,7 +61,13 @@ def load(token: str) -> User | None:
         return None
     if now - record.last_seen_at > TOUCH_EVERY:
         record.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:
+            # A reading request's transaction is deferred on SQLite: when a writer committed
+            # since it began, the write is refused at once. The touch can wait for the next
+            # request; the reader must not get an error page for it.
+            db.session.rollback()
     record.user.session_token = token
     return record.user
 

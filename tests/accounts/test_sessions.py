@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from consult.accounts.models import UserSession
 from consult.accounts.permissions import Role
@@ -155,3 +158,33 @@ def test_changing_the_password_ends_other_sessions(app: Flask, client, make: Fac
     assert response.status_code == 302
     assert laptop.get("/admin/account").status_code == 200
     assert phone.get("/admin/account").status_code == 302
+
+
+def test_a_touch_refused_by_a_busy_database_does_not_fail_the_page(
+    app: Flask, page: Page, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a reading request cannot write once another writer got in first."""
+    member = make.member()
+    login(page, member.email)
+    with app.app_context():
+        stale = utcnow() - timedelta(minutes=20)
+        db.session.execute(update(UserSession).values(last_seen_at=stale))
+        db.session.commit()
+    real = Session.commit
+    refused: list[bool] = []
+
+    def busy(self: Session) -> None:
+        if not refused:
+            refused.append(True)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+        real(self)
+
+    monkeypatch.setattr(Session, "commit", busy)
+    assert page.get("/admin/account").status_code == 200
+    assert refused
+    monkeypatch.setattr(Session, "commit", real)
+    with app.app_context():
+        assert db.session.scalars(select(UserSession.last_seen_at)).one() == stale
+    assert page.get("/admin/account").status_code == 200  # the next request touches it
+    with app.app_context():
+        assert db.session.scalars(select(UserSession.last_seen_at)).one() > stale
