@@ -63,6 +63,7 @@ from consult.sealed.views import (
     first_page_context,
 )
 from consult.sealed.visit_models import VisitSession
+from consult.security import HOST_PREFIX
 from consult.settings import current_settings
 
 bp = Blueprint("kiosk", __name__, url_prefix="/<lang>")
@@ -98,6 +99,12 @@ class Ticket:
     visit: int
 
 
+def cookie_name() -> str:
+    """The ticket's cookie: ``__Host-``-prefixed where it is Secure (production), so that no
+    sibling subdomain or plain-HTTP page can set or shadow a kiosk's ticket."""
+    return HOST_PREFIX + COOKIE if current_settings().is_production else COOKIE
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt=SALT)
 
@@ -106,7 +113,7 @@ def unlock(response: HTTPResponse, visit: VisitSession) -> None:
     """Set the kiosk ticket of ``visit`` on ``response``, for the rest of the visit."""
     ticket = {"consultation": str(visit.consultation.uuid), "visit": visit.id}
     response.set_cookie(
-        COOKIE,
+        cookie_name(),
         _serializer().dumps(ticket),
         max_age=max(1, int(visit.remaining().total_seconds())),
         httponly=True,
@@ -115,9 +122,15 @@ def unlock(response: HTTPResponse, visit: VisitSession) -> None:
     )
 
 
+def _forget_ticket(response: HTTPResponse) -> None:
+    response.delete_cookie(
+        cookie_name(), httponly=True, samesite="Strict", secure=current_settings().is_production
+    )
+
+
 def read_ticket() -> Ticket | None:
     """The ticket of this request, if it is signed by this app and younger than any visit."""
-    raw = request.cookies.get(COOKIE)
+    raw = request.cookies.get(cookie_name())
     if not raw:
         return None
     try:
@@ -194,8 +207,8 @@ def _locked() -> HTTPResponse:
     signed_in = current_user.is_authenticated and current_visit() is not None
     body, status = _message(SIGNED_IN if signed_in else LOCKED, 403, locked=True)
     response = current_app.make_response((body, status))
-    if request.cookies.get(COOKIE) and not signed_in:
-        response.delete_cookie(COOKIE, httponly=True, samesite="Strict")
+    if request.cookies.get(cookie_name()) and not signed_in:
+        _forget_ticket(response)
     return response
 
 
@@ -285,7 +298,7 @@ def lock() -> HTTPResponse:
     )
     session.clear()
     response = redirect(url_for("accounts.login", next=after), code=303)
-    response.delete_cookie(COOKIE, httponly=True, samesite="Strict")
+    _forget_ticket(response)
     return response
 
 

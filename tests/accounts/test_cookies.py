@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from consult import create_app
+from consult.sealed import kiosk
 from tests.factories import Factory
 from tests.helpers import Page, login
 
@@ -35,3 +36,13 @@ def test_production_cookies_carry_the_host_prefix(
 def test_development_keeps_plain_names(page: Page, make: Factory) -> None:
     response = login(page, make.member().email)
     assert response.headers["Set-Cookie"].startswith("consult_session=")
+
+
+def test_the_kiosk_ticket_is_host_only_where_it_is_secure(
+    app: Flask, settings_for: Callable[..., dict[str, Any]]
+) -> None:
+    production = create_app(settings_for(env="production", base_url=ORIGIN))
+    with production.test_request_context(base_url=ORIGIN):
+        assert kiosk.cookie_name() == "__Host-consult_kiosk"
+    with app.test_request_context():
+        assert kiosk.cookie_name() == "consult_kiosk"
