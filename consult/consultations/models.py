@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.accounts.models import Organisation
@@ -153,8 +153,21 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
         return resolve(getattr(self, field), self.default_locale, locale)
 
     def document(self) -> Questionnaire:
-        """The questionnaire, parsed (an empty one for a new consultation)."""
-        return from_dict(self.questionnaire) if self.questionnaire else Questionnaire()
+        """The questionnaire, parsed (an empty one for a new consultation).
+
+        Parsed once per loaded row: every caller in a request shares the result, so change
+        it only to assign it back (``questionnaire = to_dict(document)``). The parse is kept
+        with the very dict it was made from, so a reload (after a commit, expiry or refresh
+        brings a new dict) parses again, and so does an assignment or ``flag_modified``
+        (:func:`_forget_document`), even of the same dict changed in place.
+        """
+        source = self.questionnaire
+        cached = self.__dict__.get(_PARSED)
+        if cached is not None and cached[0] is source:
+            return cached[1]
+        parsed = from_dict(source) if source else Questionnaire()
+        self.__dict__[_PARSED] = (source, parsed)
+        return parsed
 
     def text_slots(self, document: Questionnaire | None = None) -> list[TextSlot]:
         """Every translatable text: the consultation's own, then the questionnaire's."""
@@ -178,3 +191,14 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<Consultation {self.slug}>"
+
+
+#: Where :meth:`Consultation.document` keeps ``(questionnaire dict, parsed document)``.
+_PARSED = "_parsed_document"
+
+
+@event.listens_for(Consultation.questionnaire, "set")
+@event.listens_for(Consultation.questionnaire, "modified")
+def _forget_document(target: Consultation, *_args: Any) -> None:
+    """A questionnaire assigned or flagged as modified is parsed again at the next use."""
+    target.__dict__.pop(_PARSED, None)
