@@ -5,12 +5,16 @@ from __future__ import annotations
 import gettext
 import hashlib
 import hmac
+import uuid
 from datetime import date
+from functools import cache
+from typing import Any
 
 import pycountry
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from consult.consultations.models import Consultation
 from consult.db import utcnow
@@ -133,67 +137,107 @@ def store(
     submission_key: str,
     today: date | None = None,
 ) -> Response:
-    """Store a checked submission once (flushed, not committed).
+    """Store a checked submission once (flushed, not committed); the response, as :func:`keep`
+    stores it (``NotAccepting``, ``KeyReused``), loaded for a caller that adds to it."""
+    response_id = keep(
+        consultation,
+        channel,
+        submission,
+        locale=locale,
+        submission_key=submission_key,
+        today=today,
+    )
+    return db.session.get_one(Response, response_id)
 
-    The same submission key with the same answers returns the response already stored (a
-    double click, a retry); with different answers it raises :class:`KeyReused`.
+
+def keep(
+    consultation: Consultation,
+    channel: Channel,
+    submission: Submission,
+    *,
+    locale: str,
+    submission_key: str,
+    today: date | None = None,
+) -> uuid.UUID:
+    """Store a checked submission once, in two statements; the id of its response.
+
+    The same submission key with the same answers keeps the response already stored (a
+    double click, a retry); with different answers it raises :class:`KeyReused`. Raises
+    :class:`NotAccepting` outside the consultation's open phase.
     """
     if submission.errors:
         raise ValueError("only a checked submission without errors can be stored")
     if not consultation.is_accepting():
         raise NotAccepting()
-    hashed = key_hash(consultation, submission_key)
-    digest = submission.digest()
-    existing = _by_key(consultation, hashed)
-    if existing is not None:
-        return _same_or_refuse(existing, digest)
-    response = _new_response(consultation, channel, submission, locale, today)
-    response.submission_key_hash, response.answers_digest = hashed, digest
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-    except IntegrityError:  # the same key, committed by a parallel request a moment ago
-        existing = _by_key(consultation, hashed)
-        if existing is None:
-            raise
-        return _same_or_refuse(existing, digest)
-    return response
+    row = _response_row(consultation, channel, submission, locale, today)
+    row["submission_key_hash"] = key_hash(consultation, submission_key)
+    row["answers_digest"] = submission.digest()
+    if not insert_once(Response.__table__, row):  # a retry, or a parallel twin
+        return _same_or_refuse(consultation, row)
+    answers = [{"response_id": row["id"], **vars(answer)} for answer in submission.rows]
+    if answers:
+        db.session.execute(Answer.__table__.insert(), answers)
+    return row["id"]
 
 
-def _by_key(consultation: Consultation, hashed: str) -> Response | None:
-    return db.session.scalar(
-        select(Response).where(
-            Response.consultation_id == consultation.id, Response.submission_key_hash == hashed
-        )
+def insert_once(table: Table, row: dict[str, Any]) -> bool:
+    """Insert ``row`` unless its table holds its consultation's submission key hash already;
+    whether it did.
+
+    One ``INSERT … ON CONFLICT (consultation_id, submission_key_hash) DO NOTHING RETURNING``,
+    the same on SQLite and PostgreSQL: no look-up before and no savepoint around it. A
+    parallel request with the same key waits for the first one to commit, then inserts
+    nothing. (``RETURNING`` says what happened: SQLAlchemy leaves ``rowcount`` unset on
+    psycopg.)
+    """
+    dialect = db.session.get_bind().dialect.name
+    return db.session.execute(_insert_once(table, dialect), row).first() is not None
+
+
+@cache
+def _insert_once(table: Table, dialect: str) -> ReturningInsert[Any]:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(
+        index_elements=["consultation_id", "submission_key_hash"]
     )
+    return statement.returning(*table.primary_key.columns)
 
 
-def _same_or_refuse(existing: Response, digest: str) -> Response:
-    if existing.answers_digest != digest:
+def _same_or_refuse(consultation: Consultation, row: dict[str, Any]) -> uuid.UUID:
+    """The response stored before under the same key, if it holds the same answers."""
+    stored = db.session.execute(
+        select(Response.id, Response.answers_digest).where(
+            Response.consultation_id == consultation.id,
+            Response.submission_key_hash == row["submission_key_hash"],
+        )
+    ).one()
+    if stored.answers_digest != row["answers_digest"]:
         raise KeyReused()
-    return existing
+    return stored.id
 
 
-def _new_response(
+def _response_row(
     consultation: Consultation,
     channel: Channel,
     submission: Submission,
     locale: str,
     today: date | None,
-) -> Response:
+) -> dict[str, Any]:
     profile = submission.profile
-    return Response(
-        consultation_id=consultation.id,
-        channel=channel,
-        questionnaire_version=consultation.version or "",
-        locale=locale,
-        received_on=today or utcnow().date(),
-        stakeholder_category=profile.category,
-        jurisdiction=profile.jurisdiction or None,
-        place_category=profile.place or None,
-        declared_organisation=profile.organisation or None,
-        answers=[Answer(**vars(row)) for row in submission.rows],
-    )
+    return {
+        "id": uuid.uuid4(),
+        "consultation_id": consultation.id,
+        "channel": channel,
+        "questionnaire_version": consultation.version or "",
+        "locale": locale,
+        "received_on": today or utcnow().date(),
+        "stakeholder_category": profile.category,
+        "jurisdiction": profile.jurisdiction or None,
+        "place_category": profile.place or None,
+        "declared_organisation": profile.organisation or None,
+        "is_held": False,
+        "publication_consent": False,
+    }
 
 
 def counts(consultation: Consultation, column: str) -> list[tuple[str | None, int]]:

@@ -293,11 +293,14 @@ class _Page:
 
     def store(self, submission: Submission) -> HTTPResponse | tuple[str, int]:
         """Keep a checked submission, commit, and say thank you."""
-        services.store(
+        # Addressed before the commit, which expires the consultation (reading it would load
+        # it again).
+        thanks = url_for("respond.thanks", slug=self.consultation.slug)
+        services.keep(
             self.consultation, self.channel, submission, locale=self.locale, submission_key=self.key
         )
         db.session.commit()
-        return redirect(url_for("respond.thanks", slug=self.consultation.slug), code=303)
+        return redirect(thanks, code=303)
 
     def context(self, step: str) -> dict[str, Any]:
         """What the channel adds to its pages: the open channel offers the sealed one."""
@@ -379,9 +382,7 @@ class _Page:
 
 def sealed_ready(consultation: Consultation, document: Questionnaire) -> bool:
     """Whether the sealed channel can take answers: its key exists and it asks something."""
-    return sealed.sealing_key(consultation) is not None and bool(
-        services.questions_for(document, Channel.SEALED)
-    )
+    return sealed.channel_key(consultation, document) is not None
 
 
 def _csrf_valid() -> bool:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User
 from consult.audit.services import record
@@ -24,9 +23,15 @@ from consult.errors import Conflict
 from consult.extensions import db
 from consult.questionnaires.answers import Submission
 from consult.questionnaires.schema import Channel, Questionnaire
-from consult.respond.services import NotAccepting
+from consult.respond.services import NotAccepting, insert_once
 from consult.sealed import crypto, payload
-from consult.sealed.models import CeremonyMode, CeremonyTrustee, Envelope, SealingKey
+from consult.sealed.models import (
+    CeremonyMode,
+    CeremonyTrustee,
+    Envelope,
+    SealingKey,
+    new_envelope_id,
+)
 from consult.settings import current_settings
 
 
@@ -44,6 +49,14 @@ def sealing_key(consultation: Consultation) -> SealingKey | None:
     return db.session.scalar(
         select(SealingKey).where(SealingKey.consultation_id == consultation.id)
     )
+
+
+def channel_key(consultation: Consultation, document: Questionnaire) -> SealingKey | None:
+    """The key the sealed web channel seals with, or ``None`` while it cannot take answers
+    (no key ceremony yet, or no question asked on that channel)."""
+    if not document.for_channel(Channel.SEALED):
+        return None
+    return sealing_key(consultation)
 
 
 def uses_sealed_channels(document: Questionnaire) -> bool:
@@ -105,19 +118,24 @@ def register_key(
     return key
 
 
-@lru_cache(maxsize=64)
-def _size(version: str, document_json: str) -> int:
-    from consult.questionnaires.schema import from_json
-
-    return payload.envelope_size(from_json(document_json))
+#: Padded size of each questionnaire version seen by this process (a few bytes each).
+_SIZES: dict[str, int] = {}
 
 
 def envelope_size(consultation: Consultation) -> int:
-    """The padded size of this consultation's version (computed once per version)."""
-    from consult.questionnaires.schema import to_json
+    """The padded size of this consultation's version, computed once per version.
 
-    document = consultation.document()
-    return _size(consultation.version or "", to_json(document))
+    The size follows from the structure alone (question keys and types, choice and row keys,
+    text limits, channels: :func:`payload.envelope_size` reads no text), and the version is
+    the hash of that structure, so texts corrected after opening never change it.
+    """
+    version = consultation.version
+    if version is None:  # a draft: its structure may still change
+        return payload.envelope_size(consultation.document())
+    size = _SIZES.get(version)
+    if size is None:
+        size = _SIZES[version] = payload.envelope_size(consultation.document())
+    return size
 
 
 def key_hash(consultation: Consultation, submission_key: str) -> str:
@@ -125,6 +143,17 @@ def key_hash(consultation: Consultation, submission_key: str) -> str:
     secret = current_settings().secret_key.encode()
     message = f"sealed|{consultation.uuid}|{submission_key}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the sealed channel learns of a stored envelope."""
+
+    id: str
+    #: SHA-256 of the ciphertext, hex (a receipt is its beginning).
+    sha256: str
+    #: False for a retry of a form sealed before: nothing new was stored.
+    is_new: bool
 
 
 def seal(
@@ -136,23 +165,22 @@ def seal(
     submission_key: str,
     details: Mapping[str, Any] | None = None,
     held: bool = False,
-) -> Envelope:
+    key: SealingKey | None = None,
+) -> Stored:
     """Seal a checked submission and store only the envelope (flushed, not committed).
 
-    A retry with the same submission key returns the envelope already stored; whether its
-    answers were the same cannot be told, and is not recorded anywhere.
+    ``key`` is the consultation's sealing key, when the caller has it already. A retry with
+    the same submission key stores nothing and returns the envelope stored before; whether
+    its answers were the same cannot be told, and is not recorded anywhere. Raises
+    ``NotAccepting`` outside the open phase and ``NoKey`` before the key ceremony.
     """
     if submission.errors:
         raise ValueError("only a checked submission without errors can be sealed")
     if not consultation.is_accepting():
         raise NotAccepting()
-    key = sealing_key(consultation)
+    key = key or sealing_key(consultation)
     if key is None:
         raise NoKey()
-    hashed = key_hash(consultation, submission_key)
-    existing = _by_key(consultation, hashed)
-    if existing is not None:
-        return existing
     version = consultation.version or ""
     body = payload.build(
         submission, version=version, channel=channel, locale=locale, details=details
@@ -164,33 +192,26 @@ def seal(
         envelope_size(consultation),
     )
     del body
-    envelope = Envelope(
-        consultation_id=consultation.id,
-        suite=sealed.suite,
-        key_id=sealed.key_id,
-        ciphertext=sealed.ciphertext,
-        sha256=sealed.digest,
-        received_on=utcnow().date(),
-        is_held=held,
-        submission_key_hash=hashed,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(envelope)
-    except IntegrityError:  # the same key, committed by a parallel request a moment ago
-        existing = _by_key(consultation, hashed)
-        if existing is None:
-            raise
-        return existing
-    return envelope
-
-
-def _by_key(consultation: Consultation, hashed: str) -> Envelope | None:
-    return db.session.scalar(
-        select(Envelope).where(
-            Envelope.consultation_id == consultation.id, Envelope.submission_key_hash == hashed
+    row: dict[str, Any] = {
+        "id": new_envelope_id(),
+        "consultation_id": consultation.id,
+        "suite": sealed.suite,
+        "key_id": sealed.key_id,
+        "ciphertext": sealed.ciphertext,
+        "sha256": sealed.digest,
+        "received_on": utcnow().date(),
+        "is_held": held,
+        "submission_key_hash": key_hash(consultation, submission_key),
+    }
+    if insert_once(Envelope.__table__, row):
+        return Stored(row["id"], row["sha256"], is_new=True)
+    first = db.session.execute(  # a retry, or a parallel twin: the first one stays
+        select(Envelope.id, Envelope.sha256).where(
+            Envelope.consultation_id == consultation.id,
+            Envelope.submission_key_hash == row["submission_key_hash"],
         )
-    )
+    ).one()
+    return Stored(first.id, first.sha256, is_new=False)
 
 
 def envelope_counts(consultation: Consultation) -> tuple[int, int]:

@@ -20,7 +20,6 @@ from typing import Any, cast
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HTTPResponse
 
@@ -38,11 +37,10 @@ from consult.respond.views import (
     _public,
     add_lang,
     pull_lang,
-    sealed_ready,
 )
 from consult.sealed import rate
 from consult.sealed import services as sealed
-from consult.sealed.models import Envelope
+from consult.sealed.models import SealingKey
 from consult.sealed.settings import ALL_AGES
 
 bp = Blueprint("sealed", __name__, url_prefix="/<lang>")
@@ -82,13 +80,15 @@ def channel(slug: str) -> HTTPResponse | tuple[str, int] | str:
     if request.method == "POST" and request.mimetype != FORM_TYPE:
         return render_error(415, NOT_A_FORM)  # before anything reads the body
     consultation = _public(slug)
-    if not sealed_ready(consultation, consultation.document()):
+    key = sealed.channel_key(consultation, consultation.document())
+    if key is None:
         return render_template("sealed/channel_unavailable.html", consultation=consultation), 404
     if not consultation.is_accepting():
         return _closed(consultation)
     if request.method == "GET":
         return _first_page(consultation, MultiDict())
     page = cast(_SealedPage, _page(consultation, Channel.SEALED, False, _SealedPage))
+    page.sealing_key = key
     if request.form.get("stage") == "intro":
         return page.start()
     return page.handle()
@@ -143,6 +143,8 @@ class _SealedPage(_Page):
     """A questionnaire page of the sealed channel: it seals instead of storing."""
 
     template = "sealed/channel_questionnaire.html"
+    #: The consultation's sealing key, once the channel has looked it up.
+    sealing_key: SealingKey | None = None
 
     @property
     def age(self) -> str | None:
@@ -167,29 +169,20 @@ class _SealedPage(_Page):
         if _first_page_errors(consultation, self.flow.form):  # the first page was skipped
             return _first_page(consultation, MultiDict(), {"age": START_AGAIN}, 400)
         address = request.remote_addr or ""
-        retry = _sent_before(consultation, self.key)
-        envelope = sealed.seal(
+        # Read before the commit, which expires the consultation (reading would load it again).
+        slug, receipts = consultation.slug, consultation.sealed_receipts
+        stored = sealed.seal(
             consultation,
             Channel.SEALED,
             submission,
             locale=self.locale,
             submission_key=self.key,
             details={"age": self.age} if self.age else None,
-            held=not retry and rate.should_hold(consultation, address),
+            held=rate.should_hold(consultation, address),  # a retry stores nothing anyway
+            key=self.sealing_key,
         )
-        if not retry:
+        if stored.is_new:  # a retry is neither stored nor counted again
             rate.count(consultation, address)
         db.session.commit()
-        receipt = envelope.sha256[:10] if consultation.sealed_receipts else None
-        return redirect(url_for(".thanks", slug=consultation.slug, r=receipt), code=303)
-
-
-def _sent_before(consultation: Consultation, submission_key: str) -> bool:
-    """Whether this form was sealed already (a retry is neither stored nor counted again)."""
-    hashed = sealed.key_hash(consultation, submission_key)
-    found = db.session.scalar(
-        select(Envelope.id).where(
-            Envelope.consultation_id == consultation.id, Envelope.submission_key_hash == hashed
-        )
-    )
-    return found is not None
+        receipt = stored.sha256[:10] if receipts else None
+        return redirect(url_for(".thanks", slug=slug, r=receipt), code=303)

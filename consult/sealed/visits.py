@@ -204,10 +204,8 @@ def _seal_and_count(
     submission_key: str,
     details: Mapping[str, Any],
 ) -> bool:
-    consultation = visit.consultation
-    retry = _sealed_before(consultation, submission_key)
-    sealed.seal(
-        consultation,
+    stored = sealed.seal(
+        visit.consultation,
         channel,
         submission,
         locale=locale,
@@ -215,19 +213,14 @@ def _seal_and_count(
         details=details,
         held=False,  # many people, one address: never held for review
     )
-    if not retry:  # in SQL, so that two kiosks of one session never lose a count
+    if stored.is_new:  # in SQL, so that two kiosks of one session never lose a count
         db.session.execute(
             update(VisitSession)
             .where(VisitSession.id == visit.id)
             .values(forms_entered=VisitSession.forms_entered + 1)
         )
         db.session.expire(visit, ["forms_entered"])
-    return not retry
-
-
-def _sealed_before(consultation: Consultation, submission_key: str) -> bool:
-    hashed = sealed.key_hash(consultation, submission_key)
-    return sealed._by_key(consultation, hashed) is not None
+    return stored.is_new
 
 
 def record_unlock(visit: VisitSession, actor: User) -> None:

@@ -26,9 +26,9 @@ from consult.audit.models import AuditEvent
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
-from consult.questionnaires.schema import Channel, record_all_sources
+from consult.questionnaires.schema import Channel, record_all_sources, to_dict, version
 from consult.respond.models import Response
-from consult.sealed import crypto
+from consult.sealed import crypto, payload
 from consult.sealed import services as sealed
 from consult.sealed.models import Envelope
 from tests.factories import Factory, sample_questionnaire
@@ -318,6 +318,26 @@ def test_a_multipart_post_is_refused_before_anything_is_spooled(
     assert french.status_code == 415 and 'lang="fr"' in french.get_data(as_text=True)
 
 
+def test_the_envelope_size_stays_with_the_version_when_texts_are_corrected(
+    app: Flask, opened: str
+) -> None:
+    with app.app_context():
+        consultation = db.session.scalars(select(Consultation)).one()
+        size = sealed.envelope_size(consultation)
+        assert size == payload.envelope_size(consultation.document())
+        document = consultation.document()
+        for question in document.questions():  # a correction after opening: texts only
+            question.text = {**question.text, "en": "A much longer wording " * 40}
+        assert version(document) == consultation.version
+        consultation.questionnaire = to_dict(document)
+        db.session.commit()
+        assert sealed.envelope_size(consultation) == size
+    page = Page(app.test_client())
+    assert send(page, ANSWERS).status_code == 303
+    [envelope] = envelopes(app)
+    assert len(envelope.ciphertext) == size + crypto.OVERHEAD
+
+
 # Held for review, never refused ------------------------------------------------------------
 
 
@@ -338,6 +358,19 @@ def test_envelopes_past_the_threshold_are_held_not_refused(app: Flask, opened: s
         environ_base={"REMOTE_ADDR": "192.0.2.9"},
     )
     assert sorted(e.is_held for e in envelopes(app)) == [False, False, False, True]
+
+
+def test_a_retry_is_neither_stored_nor_counted_towards_holding(app: Flask, opened: str) -> None:
+    change(app, sealed_hold_after=2)
+    page = Page(app.test_client())
+    html = begin(page).get_data(as_text=True)
+    data = {**carried_form(html), **ANSWERS, "nav": "send"}
+    for _ in range(3):  # one form sent three times (a slow connection, a double click)
+        assert page.post(URL.format(lang="en"), data, csrf=False).status_code == 303
+    assert send(Page(app.test_client()), ANSWERS).status_code == 303  # a second person
+    assert sorted(e.is_held for e in envelopes(app)) == [False, False]
+    assert send(Page(app.test_client()), ANSWERS).status_code == 303  # a third: past 2
+    assert sorted(e.is_held for e in envelopes(app)) == [False, False, True]
 
 
 # Children ----------------------------------------------------------------------------------
