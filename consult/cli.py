@@ -135,6 +135,10 @@ def load_demo(if_empty: bool, remove: bool) -> None:
     click.echo("Shares of the demo key ceremony (2 of 3 open the sealed answers):")
     for email, share in loaded.shares:
         click.echo(f"  {email}: {share}")
+    if loaded.published is not None:
+        slug = loaded.published.slug
+        click.echo(f"A published report: {_external('reports.page', lang='en', slug=slug)}")
+        click.echo(f"The observatory: {_external('observatory.index', lang='en')}")
 
 
 @group.command("audit-verify")

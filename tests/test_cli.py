@@ -65,7 +65,9 @@ def test_the_password_is_never_an_argument(app: Flask) -> None:
 
 
 def test_demo_can_be_removed(app: Flask) -> None:
-    run(app, "demo")
+    loaded = run(app, "demo")
+    assert "/en/c/demo-npm-first-round/report" in loaded.output  # where to read its report
+    assert "/en/observatory" in loaded.output
     result = run(app, "demo", "--remove")
     assert result.exit_code == 0, result.output
     with app.app_context():
