@@ -6,24 +6,29 @@ they would stay in the shell history and the process list).
 
 from __future__ import annotations
 
+import os
 import sys
+from importlib.metadata import version
+from pathlib import Path
 from typing import TextIO
 
 import click
 from flask import Flask, url_for
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from consult import demo, jobs
+from consult import backup, demo, jobs
 from consult.accounts import services as accounts
 from consult.accounts.permissions import Role
 from consult.audit import services as audit
 from consult.consultations.models import Consultation
+from consult.db import utcnow
 from consult.errors import ConsultError
 from consult.extensions import db
 from consult.respond import services as respond
+from consult.sealed import crypto, unsealing
 from consult.sealed import services as sealed
-from consult.sealed import unsealing
+from consult.sealed.keygen import _write_new as write_new
 from consult.sealed.unseal import Tally
 from consult.settings import current_settings
 
@@ -239,3 +244,125 @@ def worker(burst: bool) -> None:
     jobs.worker_app = current_app._get_current_object()  # type: ignore[attr-defined]
     connection = Redis.from_url(settings.redis_url)
     Worker([jobs.QUEUE], connection=connection).work(burst=burst)
+
+
+# Backups -----------------------------------------------------------------------------------
+
+NEW_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+OLD_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
+@group.command("backup-key")
+@click.option("--private-out", type=NEW_FILE, required=True, help="Private key file to create.")
+@click.option("--public-out", type=NEW_FILE, help="Also write the public key to this file.")
+def backup_key(private_out: Path, public_out: Path | None) -> None:
+    """Make a backup key pair: the private key goes offline, the public key to the server."""
+    keys = crypto.generate_keypair()
+    try:
+        write_new(private_out, backup.private_key_text(keys), 0o600)
+        if public_out is not None:
+            write_new(public_out, backup.public_key_text(keys.public), 0o644)
+    except FileExistsError as error:
+        raise click.ClickException(f"Refusing to overwrite {error.filename}.") from None
+    click.echo(f"Backup key {crypto.key_id(keys.public)}.")
+    click.echo(f"Private key written to {private_out}: move it offline (two copies), then")
+    click.echo("delete it from this machine. Without it no backup can be restored.")
+    click.echo("Set this in the server's environment:")
+    click.echo(f"CONSULT_BACKUP_PUBLIC_KEY={backup.encode_key(keys.public)}")
+
+
+@group.command("backup")
+@click.option("--out", type=NEW_FILE, required=True, help="Backup file to create.")
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=OLD_FILE,
+    help="Backup public key file (default: CONSULT_BACKUP_PUBLIC_KEY).",
+)
+def backup_database(out: Path, public_key_file: Path | None) -> None:
+    """Write an encrypted backup of the database, while the app runs."""
+    url = current_settings().database_url
+    try:
+        public = _backup_public_key(public_key_file)
+        header = backup.Header(
+            database=backup.database_kind(url),
+            created_on=utcnow().date().isoformat(),
+            app_version=version("consult"),
+            migration_head=_migration_head(),
+            key_id=crypto.key_id(public),
+        )
+        db.session.remove()  # no transaction of ours stays open while the copy is made
+        size = _write_backup(url, out, public, header)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    details = {"key_id": header.key_id, "migration_head": header.migration_head, "bytes": size}
+    audit.record("backup.created", f"database:{header.database}", details=details)
+    db.session.commit()
+    click.echo(f"Backup of the {header.database} database written to {out} ({size} bytes),")
+    click.echo(f"encrypted to backup key {header.key_id}.")
+
+
+def _backup_public_key(path: Path | None) -> bytes:
+    if path is not None:
+        return backup.read_public_key(path.read_text(encoding="utf-8"))
+    configured = current_settings().backup_public_key
+    if not configured:
+        raise backup.BackupError(
+            "No backup key: set CONSULT_BACKUP_PUBLIC_KEY (see `flask consult backup-key`) "
+            "or give --public-key."
+        )
+    return backup.read_public_key(configured)
+
+
+def _migration_head() -> str:
+    return db.session.scalar(text("SELECT version_num FROM alembic_version")) or ""
+
+
+def _write_backup(url: str, out: Path, public: bytes, header: backup.Header) -> int:
+    """Write to a ``.partial`` file renamed when complete: a file named ``out`` is whole."""
+    if out.exists():
+        raise backup.BackupError(f"Refusing to overwrite {out}.")
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with partial.open("xb") as stream:
+            backup.backup(url, stream, public, header)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out.stat().st_size
+
+
+@group.command("restore")
+@click.option("--from", "source", type=OLD_FILE, required=True, help="Backup file.")
+@click.option("--key", "key_file", type=OLD_FILE, required=True, help="Backup private key file.")
+@click.option("--force", is_flag=True, help="Replace a database that holds data.")
+def restore_database(source: Path, key_file: Path, force: bool) -> None:
+    """Replace the database with a backup (stop the app first). The whole file is checked
+    before the database is touched."""
+    url = current_settings().database_url
+    try:
+        private = backup.read_private_key(key_file.read_text(encoding="utf-8"))
+        if not force and backup.has_data(db.engine, db.metadata):
+            raise backup.TargetNotEmpty(
+                "The database holds data; give --force to replace it with the backup."
+            )
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection may hold the old database open
+        header = backup.restore(url, source, private)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    del private
+    details = {
+        "key_id": header.key_id,
+        "backup_created_on": header.created_on,
+        "migration_head": header.migration_head,
+    }
+    audit.record("backup.restored", f"database:{header.database}", details=details)
+    db.session.commit()
+    click.echo(
+        f"Restored the backup of {header.created_on} (consult {header.app_version}, "
+        f"migration {header.migration_head})."
+    )
+    click.echo("Run `flask --app wsgi db upgrade` before starting the app.")

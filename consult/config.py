@@ -65,6 +65,9 @@ class Settings:
     trusted_proxies: int = 0
     #: Largest request body accepted, in bytes.
     max_request_bytes: int = 4 * 1024 * 1024
+    #: The backup public key (base64, from ``flask consult backup-key``): backups are encrypted
+    #: to it, and only its private half, kept offline, opens them.
+    backup_public_key: str = ""
     #: Where the instance keeps its files (SQLite database, development secret).
     instance_path: Path = field(default=ROOT / "instance")
 
