@@ -54,7 +54,7 @@ bench: compile-catalogs ## Benchmarks against baselines in the same run; writes 
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 extract: $(STAMP) ## Extract UI strings into translations/messages.pot
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k _ln:1,2 -k N_ --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _ln:1,2 -k N_ -k lazy_pgettext:1c,2 --no-location --sort-output \
 	  --project consult --copyright-holder "consult contributors" \
 	  --msgid-bugs-address "" -o $(POT) . >/dev/null
 

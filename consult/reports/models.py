@@ -13,8 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_pgettext
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,10 +35,12 @@ class ReportStatus(StrEnum):
         return STATUS_LABELS[self]
 
 
+#: Each label says what happened to a revision of the report; the context lets languages
+#: agree with their word for it (an invitation is withdrawn too, under another word).
 STATUS_LABELS: dict[ReportStatus, LazyString] = {
-    ReportStatus.PREPARED: _l("Prepared"),
-    ReportStatus.PUBLISHED: _l("Published"),
-    ReportStatus.WITHDRAWN: _l("Withdrawn"),
+    ReportStatus.PREPARED: lazy_pgettext("report revision", "Prepared"),
+    ReportStatus.PUBLISHED: lazy_pgettext("report revision", "Published"),
+    ReportStatus.WITHDRAWN: lazy_pgettext("report revision", "Withdrawn"),
 }
 
 

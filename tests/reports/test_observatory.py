@@ -6,6 +6,7 @@ the designation desk leaves them; the page and ``/api/v1/observatory`` must say 
 
 from __future__ import annotations
 
+import html as markup
 import re
 from datetime import date
 from typing import Any
@@ -290,7 +291,8 @@ def test_the_page_shows_the_same_rows_as_the_api(client: FlaskClient, world: Non
         rows = re.findall(r"<tr(?: class=\"withdrawn\")?>(.*?)</tr>", html, re.S)[1:]
         entries = api(client, f"lang={lang}")
         assert len(rows) == len(entries)
-        for row, found in zip(rows, entries, strict=True):
+        for cells, found in zip(rows, entries, strict=True):
+            row = markup.unescape(cells)  # labels such as « S'écarte » come back as text
             assert found["country"]["label"] in row and f"/c/{found['slug']}/report" in row
             if found["alignment"]:
                 assert f">{found['alignment']['label']}<" in row
@@ -312,7 +314,8 @@ def test_a_withdrawn_report_is_marked_and_shows_no_numbers(
     html = client.get("/en/observatory").get_data(as_text=True)
     chile = re.search(r'<tr class="withdrawn">.*?</tr>', html, re.S)
     assert chile is not None and "/c/chile/report" in chile.group()
-    assert "Withdrawn" in chile.group() and "its numbers are no longer published" in chile.group()
+    assert "Report withdrawn" in chile.group()
+    assert "its numbers are no longer published" in chile.group()
     assert "Responses" not in chile.group()
 
 

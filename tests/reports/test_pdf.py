@@ -85,7 +85,7 @@ def test_the_pdf_says_the_title_and_the_key_numbers(rendered: Rendered, lang: st
     for number in ("20", "16", "40", "24", "38"):
         assert re.search(rf"(?<!\d){number}(?!\d)", text), number
     assert "50" in text and "63" in text  # shares, written the reader's way
-    assert "d" * 64 in text
+    assert "d" * 64 in re.sub(r"\s", "", text)  # a long label may push the digest to two lines
 
 
 @pytest.mark.parametrize("lang", LANGS)
