@@ -8,11 +8,17 @@ from typing import Any
 from babel import dates
 from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 from consult.accounts.permissions import Permission
 from consult.i18n.content import country_name, resolve
 from consult.i18n.content import zone as zone_info
 from consult.i18n.locales import UI_LOCALES, direction, display_name
+from consult.text import displayed
+
+#: The gettext callables of Jinja's i18n extension (``_`` resolves ``gettext`` when called).
+GETTEXT_GLOBALS = ("gettext", "ngettext", "pgettext", "npgettext")
 
 
 def language_links() -> list[tuple[str, str, str | None]]:
@@ -59,8 +65,30 @@ def template_context() -> dict[str, Any]:
     }
 
 
+def contain_displayed_text(env: Environment) -> None:
+    """Every text a template prints keeps its bidi scopes to itself (:mod:`consult.text`).
+
+    ``finalize`` sees each ``{{ … }}`` value; the values put into translated sentences
+    (``_("by %(name)s", name=…)``) are formatted into markup before ``finalize`` sees them,
+    so the gettext callables contain theirs first.
+    """
+    env.finalize = displayed
+    for name in GETTEXT_GLOBALS:
+        if name in env.globals:
+            env.globals[name] = _containing(env.globals[name])
+
+
+def _containing(translate: Any) -> Any:
+    @pass_context
+    def call(context: Context, *args: Any, **variables: Any) -> Any:
+        return translate(context, *args, **{k: displayed(v) for k, v in variables.items()})
+
+    return call
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(template_context)
+    contain_displayed_text(app.jinja_env)
     app.jinja_env.globals.update(
         resolve=resolve,
         country_name=country_name,
