@@ -38,9 +38,10 @@ demo: migrate ## Load the fictional demo organisation if the database is empty
 run: compile-catalogs demo ## Set up everything and serve the app on 127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP) ## ruff check, ruff format --check, and bandit (medium and high severity)
 	$(BIN)/ruff check consult tests bench migrations/env.py
 	$(BIN)/ruff format --check consult tests bench
+	$(BIN)/bandit -ll -q -r consult
 
 typecheck: $(STAMP) ## mypy on the package
 	$(BIN)/mypy
