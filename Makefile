@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 POT ?= translations/messages.pot
 
 .PHONY: help install run test lint typecheck pytest migrate demo extract update-catalogs \
-        compile-catalogs new-catalog clean bench
+        compile-catalogs new-catalog clean bench test-reliability
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -49,7 +49,10 @@ typecheck: $(STAMP) ## mypy on the package
 pytest: compile-catalogs ## Run the test suite (SQLite, plus PostgreSQL when CONSULT_TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest ## Everything CI runs: lint, types, tests
+test: lint typecheck pytest ## Lint, types, tests (CI runs this, then test-reliability)
+
+test-reliability: compile-catalogs ## gunicorn under load, workers killed, a backup restored; both databases (~5 min)
+	$(BIN)/pytest -m reliability tests/reliability $(PYTEST_ARGS)
 
 bench: compile-catalogs ## Benchmarks against baselines in the same run; writes bench/results.json (~5 min)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -48,6 +48,8 @@ TARGET = 0.8
 SLUG = "bench-submit"
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 FORM = "application/x-www-form-urlencoded"
+#: Sent like a browser's, so that a test can check no log keeps it.
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; consult-bench) Firefox/140.0"
 #: Fictional respondents per channel whose answers the clients send in turn.
 RESPONDENTS = 200
 
@@ -61,6 +63,8 @@ class Setup:
     baseline_config: Path
     #: The URL-encoded answers of fictional respondents, per channel.
     answers: dict[str, list[str]]
+    #: The trustees' shares of the consultation's key (2 of 3 open the envelopes).
+    shares: tuple[str, ...] = ()
 
 
 def prepare(database_url: str) -> Setup:
@@ -75,9 +79,8 @@ def prepare(database_url: str) -> Setup:
     from tests.factories import Factory
 
     app = scratch_app(database_url)
-    Factory(app).consultation(
-        "bench", SLUG, ("en",), opened=True, questionnaire=demo.questionnaire()
-    )
+    factory = Factory(app)
+    factory.consultation("bench", SLUG, ("en",), opened=True, questionnaire=demo.questionnaire())
     folder = Path(tempfile.mkdtemp(prefix="consult-bench-submit-"))
     with app.app_context():
         consultation = db.session.scalars(
@@ -114,7 +117,7 @@ def prepare(database_url: str) -> Setup:
         db.engine.dispose()
     path = folder / "baseline.json"
     path.write_text(json.dumps(config))
-    return Setup(database_url, folder, path, answers)
+    return Setup(database_url, folder, path, answers, factory.shares[SLUG])
 
 
 def field_map(document: Any) -> dict[str, tuple[str, str, str]]:
@@ -208,7 +211,9 @@ class Client:
 def request(
     connection: http.client.HTTPConnection, method: str, path: str, body: str = "", cookie: str = ""
 ) -> tuple[int, bytes, http.client.HTTPResponse]:
-    headers = {"Content-Type": FORM} if method == "POST" else {}
+    headers = {"User-Agent": USER_AGENT}
+    if method == "POST":
+        headers["Content-Type"] = FORM
     if cookie:
         headers["Cookie"] = cookie
     connection.request(method, path, body.encode() if body else None, headers)
