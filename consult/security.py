@@ -1,8 +1,16 @@
-"""Baseline HTTP security headers on every response, and the names of the cookies."""
+"""HTTP security headers on every response (error pages included), and the cookies' names.
+
+Every response carries the same strict policy (:data:`HEADERS`): scripts only from this
+origin and none inline, no framing, no MIME sniffing, a same-origin referrer. Pages where
+someone answers or an organiser works are never stored by a browser or a proxy
+(:func:`keeps_nothing`), so a shared computer or a seized one shows no answers in its cache.
+HSTS is sent in production only: a development server on plain HTTP would otherwise teach the
+browser to refuse ``http://127.0.0.1``. ``tests/test_security.py`` walks every route.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 #: Everything comes from this origin; no third party is ever asked for anything.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -30,6 +38,32 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+#: Endpoints where respondents answer, or whole blueprints (ending in a dot): the open,
+#: invited and sealed channels and the kiosk. Their pages hold answers in hidden fields.
+RESPONDENT_ENDPOINTS = (
+    "respond.respond",
+    "respond.preview",
+    "respond.thanks",
+    "invited.",
+    "sealed.",
+    "kiosk.",
+)
+#: Everything under this path is the organiser area (sign-in, accounts, visits included).
+ORGANISER_PREFIX = "/admin/"
+NO_STORE = "no-store"
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def keeps_nothing(endpoint: str | None, path: str) -> bool:
+    """Whether the response to a request of ``endpoint`` at ``path`` must not be cached."""
+    if path.startswith(ORGANISER_PREFIX):
+        return True
+    return endpoint is not None and any(
+        endpoint == name or (name.endswith(".") and endpoint.startswith(name))
+        for name in RESPONDENT_ENDPOINTS
+    )
 
 
 #: Browsers accept a cookie named with this prefix only if it is Secure, has ``Path=/`` and
@@ -63,8 +97,10 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if keeps_nothing(request.endpoint, request.path) and NO_STORE not in (
+            response.headers.get("Cache-Control") or ""
+        ):
+            response.headers["Cache-Control"] = NO_STORE
         if production:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
-            )
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
