@@ -12,7 +12,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from consult.logging_filters import is_private_path
+from consult.logging_filters import is_private_path, redact_links
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -35,10 +35,12 @@ class PrivateAccessLogger(Logger):
     def atoms(
         self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
     ) -> dict[str, Any]:
-        """The usual atoms with the address, browser and referrer blanked, headers left out."""
+        """The usual atoms with the address, browser and referrer blanked, headers left out,
+        and the tokens of single-use links cut out of the request line and the path."""
         atoms = super().atoms(resp, req, environ, request_time)
         kept = {name: value for name, value in atoms.items() if not name.startswith("{")}
-        return {**kept, "h": "-", "a": "-", "f": "-"}
+        links = {name: redact_links(kept[name]) for name in ("r", "U") if name in kept}
+        return {**kept, **links, "h": "-", "a": "-", "f": "-"}
 
 
 logger_class = PrivateAccessLogger

@@ -5,6 +5,10 @@ exactly what this product must not write. Werkzeug's development server logs eve
 with the client's address; :class:`PrivateAccessFilter` drops its lines for the sealed and
 assisted routes and blanks the address of the others. ``gunicorn.conf.py`` applies the same
 rule in production through :func:`is_private_path`.
+
+Both also cut the secret out of single-use links (:func:`redact_links`): invitations to
+answer, to join an organisation and to reset a password. Their tokens are stored hashed so
+that a reader of the database cannot use them; a reader of the logs must not either.
 """
 
 from __future__ import annotations
@@ -15,8 +19,16 @@ import re
 #: Path parts whose requests no access log may mention.
 PRIVATE_PARTS = ("/sealed", "/assisted", "/kiosk")
 ACCESS_LOGGER = "werkzeug"
+#: The token of a single-use link: ``/<lang>/c/<slug>/i/<token>``, ``/admin/join/<token>``,
+#: ``/admin/password/reset/<token>``.
+_LINK_TOKEN = re.compile(r"(/c/[^/\s]+/i/|/admin/join/|/admin/password/reset/)[^/?#\s\"]+")
 #: The start of Werkzeug's access line: ``<address> - - [<time>] "GET /path HTTP/1.1" …``.
 _ADDRESS = re.compile(r"^\S+ - - ")
+
+
+def redact_links(text: str) -> str:
+    """``text`` (a path or a request line) with the tokens of single-use links replaced."""
+    return _LINK_TOKEN.sub(r"\1[token]", text)
 
 
 def is_private_path(path: str) -> bool:
@@ -36,7 +48,7 @@ class PrivateAccessFilter(logging.Filter):
             return True  # not about a request (start-up lines and the like)
         if is_private_path(message):
             return False
-        record.msg, record.args = _ADDRESS.sub("- - - ", message, count=1), ()
+        record.msg, record.args = redact_links(_ADDRESS.sub("- - - ", message, count=1)), ()
         return True
 
 
