@@ -1,4 +1,5 @@
-"""Every organiser route: anonymous → sign-in, other organisation → 404, no permission → 403."""
+"""Every organiser route: anonymous → sign-in, other organisation → 404, no permission → 403,
+and another organisation's records named under one's own organisation → 404."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import re
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from consult.accounts import services
+from consult.accounts.models import Organisation
 from consult.accounts.permissions import MATRIX, Permission, Role, allows, permissions_of
+from consult.extensions import db
+from consult.respond.models import Invitation
 from tests.factories import Factory
 from tests.helpers import Page, login
+from tests.respond.test_invited import invite
 
 #: Values for the URL parameters of organiser routes.
 PARAMS = {
@@ -128,3 +135,49 @@ def test_permission_matrix_is_the_one_of_the_design() -> None:
     # Only analysts read responses; a set of roles adds up, it never subtracts.
     assert [r for r in Role if allows([r], Permission.READ_RESPONSES)] == [Role.ANALYST]
     assert allows([Role.TRUSTEE, Role.ANALYST], Permission.HOLD_SHARE)
+
+
+@pytest.fixture
+def records(app: Flask, make: Factory, world: dict) -> dict[str, str]:
+    """Ids of acme's records: a member, a member invitation and a respondent invitation."""
+    invite(app, "npm-2027")
+    with app.app_context():
+        acme = db.session.scalars(select(Organisation).where(Organisation.slug == "acme")).one()
+        owner = acme.memberships[0].user
+        member_invitation, _token = services.invite_member(
+            acme, "newcomer@acme.example", [Role.ANALYST], owner
+        )
+        db.session.commit()
+        respondent_invitation = db.session.scalars(select(Invitation)).one()
+        ids = {"invitation": member_invitation.id, "respondent": respondent_invitation.id}
+    return {
+        **PARAMS,
+        "member_id": str(world["member_id"]),
+        "invitation_id": str(ids["invitation"]),
+        "respondent_invitation_id": str(ids["respondent"]),
+    }
+
+
+def test_an_organisation_cannot_reach_another_ones_records_through_its_own_path(
+    app: Flask, page: Page, make: Factory, records: dict[str, str]
+) -> None:
+    """Slugs and ids are global: ``/admin/other/…`` naming acme's consultation, member or
+    invitation must find nothing, even for a member of ``other`` holding every role."""
+    outsider = make.member("other", list(Role))
+    login(page, outsider.email)
+    own_pages = ("/admin/other/", "/admin/other/members/", "/admin/other/members/invite")
+    checked = 0
+    for method, template, _permissions in organiser_routes(app):
+        url = template.format(org="other", member_id=records["member_id"])
+        url = url.replace("/npm-2027/invitations/1/", "/npm-2027/invitations/{respondent}/")
+        url = url.replace("/other/invitations/1/", "/other/invitations/{invitation}/")
+        url = url.format(
+            respondent=records["respondent_invitation_id"], invitation=records["invitation_id"]
+        )
+        named = ("/npm-2027/", "/members/", "/invitations/")
+        if url in own_pages or url.endswith("/two-factor") or not any(n in url for n in named):
+            continue  # the outsider's own organisation's pages, rightly theirs
+        response = _request(page, method, url)
+        assert response.status_code == 404, (method, url, response.status_code)
+        checked += 1
+    assert checked > 60, checked
