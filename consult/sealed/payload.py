@@ -66,9 +66,15 @@ def _row(row: AnswerRow) -> list[Any]:
 
 def read(payload: Mapping[str, Any]) -> tuple[ProfileAnswers, list[AnswerRow]]:
     """The profile and rows of an opened payload (shape errors raise ``ValueError``)."""
-    profile = payload["profile"]
     rows = [AnswerRow(q, i, c, r, n, t) for q, i, c, r, n, t in payload["answers"]]
-    return ProfileAnswers(profile["category"], profile["jurisdiction"], profile["place"]), rows
+    return read_profile(payload), rows
+
+
+def read_profile(payload: Mapping[str, Any]) -> ProfileAnswers:
+    """The profile of an opened payload; its rows stay ``payload["answers"]``, lists of the
+    six values of an :class:`AnswerRow` (shape errors raise ``KeyError`` or ``TypeError``)."""
+    profile = payload["profile"]
+    return ProfileAnswers(profile["category"], profile["jurisdiction"], profile["place"])
 
 
 def envelope_size(document: Questionnaire) -> int:

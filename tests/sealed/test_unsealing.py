@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from consult.questionnaires.answers import read_submission
 from consult.questionnaires.schema import Channel
 from consult.respond import services as respond
 from consult.respond.models import Response
-from consult.sealed import opener, services, unsealing
+from consult.sealed import crypto, opener, services, unsealing
 from consult.sealed.models import Envelope
 from tests.factories import Factory
 from tests.helpers import Page, login
@@ -249,3 +250,75 @@ def test_nothing_opens_before_the_consultation_closes(app: Flask, make: Factory)
     make.consultation("acme", "npm-2027", ("en",), opened=True)
     with app.app_context(), pytest.raises(unsealing.Conflict, match="after the consultation"):
         unsealing.unseal(the(app), make.shares["npm-2027"], None)
+
+
+def _seal_forged(consultation: Consultation, body: dict[str, object]) -> None:
+    """An envelope sealed to the consultation's public key by someone other than the app."""
+    key = services.sealing_key(consultation)
+    assert key is not None
+    where = crypto.info(str(consultation.uuid), consultation.version or "", key.key_id)
+    sealed = crypto.seal(body, key.public_key, where, services.envelope_size(consultation))
+    db.session.add(
+        Envelope(
+            consultation_id=consultation.id,
+            suite=sealed.suite,
+            key_id=sealed.key_id,
+            ciphertext=sealed.ciphertext,
+            sha256=sealed.digest,
+            received_on=date(2027, 1, 1),
+        )
+    )
+
+
+def test_forged_payloads_are_refused_counted_and_stop_nothing(
+    app: Flask, closed: tuple[str, tuple[str, ...]]
+) -> None:
+    """Anyone holding the public key can seal: what the form would not give is never stored."""
+    _slug, shares = closed
+    fine = {"category": "family", "jurisdiction": "south", "place": ""}
+    model = ["model", "", "a", None, None, None]
+
+    with app.app_context():
+        version = the(app).version
+
+    def body(**changes: object) -> dict[str, object]:
+        base = {
+            "format": 1,
+            "version": version,
+            "channel": "sealed",
+            "details": {},
+            "locale": "en",
+            "profile": fine,
+            "answers": [model],
+        }
+        return {**base, **changes}
+
+    forged = [
+        body(answers=[model, ["why", "", "", None, None, 5]]),  # a text that is not text
+        body(answers=[["model", "", "c", None, None, None], ["why", "", "", None, None, {}]]),
+        body(profile={**fine, "category": 7}),
+        body(profile={**fine, "category": "parliament"}),  # not a sealed-channel group
+        body(answers=[["model", "", "z", None, None, None]]),  # a choice not offered
+        body(answers=[model, ["why", "", "", None, None, "hidden: model is not c"]]),
+        body(answers=[model, ["nope", "", "x", None, None, None]]),  # no such question
+        body(answers=[model, ["ranking", "", "ombuds", True, None, None]]),
+        body(answers=[model, ["ranking", "", "ombuds", 2, None, None]]),  # ranks close up
+        body(answers=[model, model]),
+        body(answers=[]),  # the required question unanswered
+        body(answers={"model": "a"}),
+        body(locale="x" * 40),  # no form speaks it (nor fits the column)
+        body(channel="open"),
+        body(version="0" * 64),
+    ]
+    with app.app_context():
+        consultation = the(app)
+        for item in forged:
+            _seal_forged(consultation, item)
+        _seal_forged(consultation, body())  # a well-formed one, sealed by hand: admitted
+        db.session.commit()
+        tally = unsealing.unseal(the(app), shares[:2], None)
+        assert (tally.received, tally.opened, tally.rejected) == (25, 10, 15)
+        stored = results()
+        assert sum(stored.values()) == 10
+        assert stored[("sealed", "family", "south", None, "en", False, (tuple(model),))] == 1
+        assert all(locale in ("en", "ar") for (_c, _g, _j, _p, locale, _h, _a) in stored)
