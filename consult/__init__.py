@@ -41,6 +41,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from consult import cli, errors, logging_filters, security, templating
 
     errors.register_error_handlers(app)
+    from consult import rate_limits
+
+    rate_limits.init_app(app)  # after the blueprints: the limits go on them by name
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

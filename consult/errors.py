@@ -78,6 +78,14 @@ HTTP_PAGES: dict[int, tuple[LazyString, LazyString]] = {
         _l("Too much data"),
         _l("What you sent is larger than this site accepts. Shorten it and try again."),
     ),
+    429: (
+        _l("Too many requests"),
+        _l(
+            "Too many requests came from your connection in a short time. Wait a moment and "
+            "try again: if you were sending a form, go back, and what you typed is usually "
+            "still there."
+        ),
+    ),
     500: (
         _l("Something went wrong"),
         _l(

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete
 
-from consult import create_app
+from consult import create_app, rate_limits
 from consult.accounts import services as account_services
 from consult.accounts.permissions import Role
 from consult.extensions import db
@@ -97,6 +97,7 @@ def app(_app: Flask) -> Iterator[Flask]:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))
         db.session.commit()
+    rate_limits.reset(_app)  # every test's requests come from one address
 
 
 @pytest.fixture
