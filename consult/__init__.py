@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from consult.respond.invited import bp as invited
     from consult.respond.views import bp as respond
     from consult.respond.views import root
+    from consult.retention.views import bp as retention
     from consult.sealed.ceremony_views import bp as ceremony
     from consult.sealed.kiosk import bp as kiosk
     from consult.sealed.reshare_views import bp as reshare
@@ -151,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sealed)
     app.register_blueprint(paper)
     app.register_blueprint(sealed_settings)
+    app.register_blueprint(retention)
     app.register_blueprint(ceremony)
     app.register_blueprint(visits)
     app.register_blueprint(kiosk)

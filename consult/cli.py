@@ -161,6 +161,30 @@ def audit_verify() -> None:
     click.echo("The chain is intact.")
 
 
+@group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what is due, delete nothing.")
+def purge(dry_run: bool) -> None:
+    """Delete the sealed envelopes whose retention period has ended (run it daily from cron).
+
+    Each consultation keeps its envelopes a set number of days after unsealing; each deletion
+    is recorded in the audit log with the number of envelopes and the digest of the set.
+    """
+    from consult.retention import services as retention
+
+    done = retention.purge_due()
+    for purged in done:
+        click.echo(
+            f"{purged.slug}: {purged.envelopes} envelope(s), {purged.held} held, "
+            f"digest {purged.digest}"
+        )
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Due: {len(done)} consultation(s). Nothing was deleted (--dry-run).")
+        return
+    db.session.commit()
+    click.echo(f"Envelopes deleted for {len(done)} consultation(s).")
+
+
 def _external(endpoint: str, **values: str) -> str:
     base = current_settings().base_url.rstrip("/")
     from flask import current_app

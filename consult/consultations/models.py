@@ -85,6 +85,9 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         CheckConstraint(f"length(slug) BETWEEN 3 AND {SLUG_MAX}", name="slug_length"),
         CheckConstraint("length(country) = 2", name="country_alpha2"),
+        CheckConstraint(
+            "sealed_retention_days BETWEEN 0 AND 3650", name="sealed_retention_days_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +130,11 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     sealed_receipts: Mapped[bool] = mapped_column(default=False)
     #: Sealed answers from one address in one day beyond which envelopes are held for review.
     sealed_hold_after: Mapped[int] = mapped_column(default=30)
+    #: Days after unsealing at which the sealed envelopes are deleted (0: at the first purge
+    #: after unsealing); the opened answers stay (:mod:`consult.retention.services`).
+    sealed_retention_days: Mapped[int] = mapped_column(default=30)
+    #: When the sealed envelopes were opened: set when the status first becomes *unsealed*.
+    unsealed_at: Mapped[datetime | None]
     #: The questionnaire document (:mod:`consult.questionnaires.schema`).
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: SHA-256 of the questionnaire's structure, frozen when the consultation opens.
@@ -195,6 +203,14 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
 
 #: Where :meth:`Consultation.document` keeps ``(questionnaire dict, parsed document)``.
 _PARSED = "_parsed_document"
+
+
+@event.listens_for(Consultation.status, "set")
+def _note_unsealing(target: Consultation, value: Status, *_args: Any) -> None:
+    """The first move to *unsealed* starts the envelopes' retention period, however it comes
+    about (trustees in the app, an offline import); a withdrawn report's return to it does not."""
+    if value == Status.UNSEALED and target.unsealed_at is None:
+        target.unsealed_at = utcnow()
 
 
 @event.listens_for(Consultation.questionnaire, "set")

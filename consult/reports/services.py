@@ -306,7 +306,9 @@ def withdraw(report: Report, actor: User, reason: Mapping[str, str]) -> None:
         actor.id,
     )
     report.withdrawal_reason = texts
-    had_envelopes = sealed.envelope_counts(consultation)[0] > 0
+    # Opened once, it stays opened, even after its envelopes were deleted (consult.retention).
+    was_unsealed = consultation.unsealed_at is not None
+    had_envelopes = was_unsealed or sealed.envelope_counts(consultation)[0] > 0
     consultation.status = Status.UNSEALED if had_envelopes else Status.CLOSED
     db.session.flush()
     _record("report.withdrawn", report, actor, languages=sorted(texts))
