@@ -56,14 +56,19 @@ def category_choices(
     """Stakeholder categories a respondent of ``channel`` may choose, labelled."""
     from consult.i18n.content import resolve
 
+    custom = {c.key: c.label for c in document.profile.custom_categories}
+    return [
+        (k, resolve(custom[k], default_locale, locale) if k in custom else STAKEHOLDERS.label(k))
+        for k in category_keys(document, channel)
+    ]
+
+
+def category_keys(document: Questionnaire, channel: Channel) -> list[str]:
+    """The keys of :func:`category_choices`, without a label to translate."""
     keys = [k for k in document.profile.categories if _fits(k, channel)]
-    choices = [(k, STAKEHOLDERS.label(k)) for k in keys]
     if channel in NAMED_CHANNELS:
-        choices += [
-            (c.key, resolve(c.label, default_locale, locale))
-            for c in document.profile.custom_categories
-        ]
-    return choices
+        keys += [c.key for c in document.profile.custom_categories]
+    return keys
 
 
 def _fits(category: str, channel: Channel) -> bool:
@@ -90,32 +95,42 @@ def jurisdiction_choices(
     return []
 
 
+def jurisdiction_keys(consultation: Consultation, document: Questionnaire) -> list[str]:
+    """The keys of :func:`jurisdiction_choices`, without a name to look up."""
+    mode = document.profile.jurisdiction
+    if mode is JurisdictionMode.CUSTOM:
+        return [c.key for c in document.profile.custom_jurisdictions]
+    if mode is JurisdictionMode.SUBDIVISIONS:
+        return [s.code for s in _top_subdivisions(consultation.country)]
+    return []
+
+
 def subdivisions(country: str, locale: str) -> list[tuple[str, str]]:
     """Top-level subdivisions of ``country`` from ISO 3166-2, named in ``locale``.
 
     ``pycountry`` translates only some names into some languages; the ISO name (a proper noun)
     stands in for the others.
     """
-    found = pycountry.subdivisions.get(country_code=country) or []
     names = gettext.translation(
         "iso3166-2", pycountry.LOCALES_DIR, languages=[locale], fallback=True
     )
-    top = [s for s in found if not s.parent_code]
-    pairs = [(s.code, names.gettext(s.name)) for s in top]
+    pairs = [(s.code, names.gettext(s.name)) for s in _top_subdivisions(country)]
     return sorted(pairs, key=lambda pair: pair[1].casefold())
+
+
+def _top_subdivisions(country: str) -> list[Any]:
+    found = pycountry.subdivisions.get(country_code=country) or []
+    return [s for s in found if not s.parent_code]
 
 
 def profile_rules(
     consultation: Consultation, document: Questionnaire, channel: Channel, locale: str
 ) -> ProfileRules:
+    """What the profile of ``channel`` may hold. The keys are the same in every language, so
+    ``locale`` changes nothing (nothing is translated: this runs on every answer sent)."""
     return ProfileRules(
-        categories=[
-            k
-            for k, _label in category_choices(
-                document, channel, locale, consultation.default_locale
-            )
-        ],
-        jurisdictions=[k for k, _label in jurisdiction_choices(consultation, document, locale)],
+        categories=category_keys(document, channel),
+        jurisdictions=jurisdiction_keys(consultation, document),
         ask_place=document.profile.ask_place,
         ask_organisation=channel in NAMED_CHANNELS,
     )

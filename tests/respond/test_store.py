@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from consult.consultations.models import Consultation
 from consult.extensions import db
 from consult.questionnaires.answers import Submission, read_submission
-from consult.questionnaires.schema import Channel
+from consult.questionnaires.schema import Channel, Choice, JurisdictionMode
 from consult.respond import services
 from consult.respond.models import Answer, Response
 from tests.factories import Factory
@@ -115,3 +115,24 @@ def test_twins_sent_at_the_same_moment_are_stored_once(app: Flask, make: Factory
         responses, answers = counts()
         assert responses == 1
         assert answers == len(checked(the_consultation()).rows)
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_profile_rules_hold_the_keys_of_the_choices_shown(
+    app: Flask, make: Factory, channel: Channel
+) -> None:
+    make.consultation(opened=True)
+    with app.app_context():
+        consultation = the_consultation()
+        document = consultation.document()
+        document.profile.custom_categories = [Choice("local-ngo", {"en": "Local NGO"})]
+        for mode in (JurisdictionMode.CUSTOM, JurisdictionMode.SUBDIVISIONS):
+            document.profile.jurisdiction = mode
+            for locale in ("en", "fr", "ar"):
+                rules = services.profile_rules(consultation, document, channel, locale)
+                categories = services.category_choices(document, channel, locale, "en")
+                places = services.jurisdiction_choices(consultation, document, locale)
+                assert list(rules.categories) == [key for key, _label in categories]
+                assert sorted(rules.jurisdictions) == sorted(key for key, _label in places)
+                assert len(places) > 1
+        assert ("local-ngo" in rules.categories) is (channel in services.NAMED_CHANNELS)
