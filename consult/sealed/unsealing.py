@@ -112,7 +112,16 @@ def admitter(consultation: Consultation) -> Any:
     """Checks an opened payload against the consultation's frozen questionnaire, as the form
     of its channel would (:mod:`consult.sealed.admission`); ``None`` refuses it."""
     document = consultation.document()
-    checkers: dict[Channel, admission.Checker] = {}
+    version, offered = consultation.version, frozenset(consultation.offered_locales)
+    checkers = {
+        channel: admission.Checker(
+            document,
+            respond.questions_for(document, channel),
+            # The rules' keys are the same in every language: only their labels differ.
+            respond.profile_rules(consultation, document, channel, consultation.default_locale),
+        )
+        for channel in payload.SEALED_CHANNELS
+    }
 
     def admit(body: dict[str, Any]) -> tuple[Channel, str, Submission] | None:
         try:
@@ -121,18 +130,13 @@ def admitter(consultation: Consultation) -> Any:
             profile, rows = payload.read_profile(body), body["answers"]
         except (KeyError, TypeError, ValueError):
             return None
+        checker = checkers.get(channel)
         if (
-            channel not in payload.SEALED_CHANNELS
-            or body.get("version") != consultation.version
-            or locale not in consultation.offered_locales  # the forms speak no other language
+            checker is None  # not a sealed channel
+            or body.get("version") != version
+            or locale not in offered  # the forms speak no other language
         ):
             return None
-        checker = checkers.get(channel)
-        if checker is None:
-            # The rules' keys are the same in every language: only their labels differ.
-            rules = respond.profile_rules(consultation, document, channel, locale)
-            questions = respond.questions_for(document, channel)
-            checker = checkers[channel] = admission.Checker(document, questions, rules)
         checked = checker.check(profile, rows)
         return (channel, locale, checked) if checked is not None else None
 
