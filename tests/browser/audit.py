@@ -1,0 +1,59 @@
+"""axe-core in the page, the Nu HTML Checker on its source."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Any
+
+from playwright.sync_api import Page
+
+from tests.browser.conftest import AXE, VNU
+
+#: The WCAG 2.2 A and AA rules (axe tags each rule with the version that introduced it).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+_RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+  });
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + ": " + n.failureSummary),
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """The WCAG 2.2 A/AA violations axe-core finds in ``page`` as it stands."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_TAGS)
+    return violations
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"  [{v['impact']}] {v['id']}: {v['help']}\n" + "\n".join(f"      {n}" for n in v["nodes"])
+        for v in violations
+    )
+
+
+def html_errors(source: str) -> list[str]:
+    """The Nu HTML Checker's errors for an HTML document (``source``), fed on standard input."""
+    java = shutil.which("java")
+    assert java, "Java is needed to run the Nu HTML Checker"
+    done = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--stdout", "--format", "json", "-"],
+        input=source.encode(),
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    messages = json.loads(done.stdout or b'{"messages": []}')["messages"]
+    return [
+        f"line {m.get('lastLine', '?')}: {m['message']} [{m.get('extract', '').strip()}]"
+        for m in messages
+        if m.get("type") in {"error", "non-document-error"}
+    ]
