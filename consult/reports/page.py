@@ -39,6 +39,8 @@ from consult.reports.labels import ReportLabels
 HIDDEN = _l("hidden")
 #: Breakdowns printed under each question, after its overall result.
 BREAKDOWNS = tuple(d for d in DIMENSIONS if d != ALL)
+#: Ids of the charts in the options section, apart from the same question's in the results.
+OPTIONS_PREFIX = "options-chart"
 #: The breakdowns the PDF prints under each question: none. Persons deprived of liberty
 #: beside everyone else have their own section; tables of sixteen stakeholder groups, or of
 #: every province, do not fit a page. They stay on the web page and in the open data, and the
@@ -250,8 +252,12 @@ class Layout:
 
     # Figures -------------------------------------------------------------------------------
 
-    def figure(self, result: QuestionResult, title: str) -> Figure:
-        """The overall result of a question: its chart and its ``all`` table."""
+    def figure(self, result: QuestionResult, title: str, prefix: str = "chart") -> Figure:
+        """The overall result of a question: its chart and its ``all`` table.
+
+        ``prefix`` starts the chart's ids: a question drawn in two sections (the options
+        ranking) needs ids of its own in each, or the page repeats them.
+        """
         table = result.tables[ALL]
         view = self.table(result.key, ALL, table, title)
         if result.type in UNCHARTED:
@@ -261,11 +267,11 @@ class Layout:
             return Figure(None, view)
         bars = self.bars(result.key, table, column, ALL)
         chart = charts.bar_chart(
-            f"chart-{result.key}", title, self.description(result.type), bars, rtl=self.rtl
+            f"{prefix}-{result.key}", title, self.description(result.type), bars, rtl=self.rtl
         )
         return Figure(chart, view)
 
-    def grouped(self, result: QuestionResult, title: str) -> Figure | None:
+    def grouped(self, result: QuestionResult, title: str, prefix: str = "chart") -> Figure | None:
         """Persons deprived of liberty beside everyone else, when published."""
         table = result.tables.get(GROUP)
         if table is None:
@@ -280,7 +286,7 @@ class Layout:
             for c in table.columns
         ]
         chart = charts.grouped_chart(
-            f"chart-{result.key}-{GROUP}",
+            f"{prefix}-{result.key}-{GROUP}",
             title,
             self.description(result.type),
             series,
@@ -328,8 +334,8 @@ class Layout:
         text = self.labels.question_text(result.key) or result.key
         return OptionsView(
             text=text,
-            first_choices=self.figure(result, text),
-            group=self.grouped(result, text),
+            first_choices=self.figure(result, text, prefix=OPTIONS_PREFIX),
+            group=self.grouped(result, text, prefix=OPTIONS_PREFIX),
             borda=self.borda(result.key, result.borda),
         )
 

@@ -35,10 +35,8 @@ VISITORS = (
 ACCEPTED = {("meta-refresh", "/kiosk")}
 
 
-#: HTML errors accepted for now, by message and URL part. Keep this empty. A report draws the
-#: ranking's chart twice (results and options sections) with the same SVG <title>/<desc> ids
-#: (consult/reports/page.py names a chart after its question alone).
-ACCEPTED_HTML = {("Duplicate ID “chart-", "/report")}
+#: HTML errors accepted for now, by message and URL part. Keep this empty.
+ACCEPTED_HTML: set[tuple[str, str]] = set()
 
 
 def accepted_html(url: str, error: str) -> bool:

@@ -102,6 +102,17 @@ def test_options_and_voices_compare_persons_deprived_of_liberty_with_everyone_el
     assert cells(voices, "[en] choice a") == ["6 (40%)", "14 (56%)"]
 
 
+def test_every_id_on_the_page_is_unique(
+    app: Flask, client: FlaskClient, consultation: str
+) -> None:
+    """The options ranking is drawn in two sections; its charts must not repeat their ids."""
+    store_report(app)
+    html = client.get(URL).get_data(as_text=True)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert "options-chart-ranking-title" in ids and "chart-ranking-title" in ids
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+
+
 def test_only_approved_quotations_and_consenting_organisations_are_printed(
     app: Flask, client: FlaskClient, consultation: str
 ) -> None:
