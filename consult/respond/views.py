@@ -157,12 +157,16 @@ def respond(slug: str) -> HTTPResponse | tuple[str, int] | str:
 @bp.route("/c/<slug>/preview", methods=["GET", "POST"])
 @csrf.exempt
 def preview(slug: str) -> HTTPResponse | tuple[str, int] | str:
-    """The questionnaire as respondents of a channel will see it; nothing is recorded."""
+    """The questionnaire as respondents of a channel will see it; nothing is recorded.
+
+    Sign-in comes first, for every slug: answering a stranger 404 for an unknown slug and a
+    sign-in page for a real one would tell which drafts exist.
+    """
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None:
         raise NotFound()
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     membership = current_user.membership_in(consultation.organisation)
     if membership is None:
         raise NotFound()

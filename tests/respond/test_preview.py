@@ -20,6 +20,8 @@ def test_a_draft_can_be_previewed_by_members_only(app: Flask, page: Page, make: 
         "acme", "npm-2027", ("en", "ar"), questionnaire=sample_questionnaire(("en", "ar"))
     )
     assert page.get(PREVIEW).status_code == 302  # sign in first
+    # ... whatever the slug, so that a stranger cannot tell which drafts exist.
+    assert page.get("/en/c/no-such-draft/preview").status_code == 302
     assert page.get("/en/c/npm-2027/respond").status_code == 404  # a draft is not public
     outsider = make.member("other", [Role.OWNER])
     login(page, outsider.email)
