@@ -102,9 +102,7 @@ def test_options_and_voices_compare_persons_deprived_of_liberty_with_everyone_el
     assert cells(voices, "[en] choice a") == ["6 (40%)", "14 (56%)"]
 
 
-def test_every_id_on_the_page_is_unique(
-    app: Flask, client: FlaskClient, consultation: str
-) -> None:
+def test_every_id_on_the_page_is_unique(app: Flask, client: FlaskClient, consultation: str) -> None:
     """The options ranking is drawn in two sections; its charts must not repeat their ids."""
     store_report(app)
     html = client.get(URL).get_data(as_text=True)
