@@ -122,8 +122,16 @@ def run_migrations_online():
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
                         raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if connection.in_transaction():
+                # Alembic reads its version table before it begins, which autobegins the
+                # transaction it then joins: it is still open here, and ours to commit.
+                connection.commit()
         finally:
             if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                # Outside any transaction, so that it takes effect: the connection goes back
+                # to the pool, and the app's next requests must find foreign keys enforced.
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from consult import create_app, demo
 from consult.accounts.models import Membership
@@ -100,3 +100,12 @@ def test_every_migration_runs_on_a_database_in_use(backend: str, tmp_path: Path)
         upgrade()
         assert schema_differences() == []
         assert db.session.scalar(select(func.count()).select_from(Membership)) == members
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_app_enforces_foreign_keys_after_migrating(backend: str, tmp_path: Path) -> None:
+    """Migrations turn SQLite's foreign keys off while they copy tables; the pooled connection
+    they used must come back with them on, or deleting a parent silently orphans its rows."""
+    with empty_database(backend, tmp_path):
+        upgrade()
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
