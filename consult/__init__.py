@@ -30,6 +30,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, settings)
+    from consult import request_limits
+
+    request_limits.init_app(app, settings)
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -71,8 +74,6 @@ def _configure(app: Flask, settings: Settings) -> None:
         DEBUG=settings.debug,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        MAX_CONTENT_LENGTH=settings.max_request_bytes,
-        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
         SESSION_COOKIE_NAME="consult_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -63,8 +63,17 @@ class Settings:
     #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     #: Needed for HTTPS detection and for holding floods per address behind a proxy.
     trusted_proxies: int = 0
-    #: Largest request body accepted, in bytes.
+    #: Largest request body accepted, in bytes: beyond it, a translated "too much data" page.
+    #: Far above what the field limits let a form hold (the longest answer, 10 000 characters
+    #: of Chinese, is 90 kB once a browser has percent-encoded it), so that a long answer gets a
+    #: field error that keeps it, never this page.
     max_request_bytes: int = 4 * 1024 * 1024
+    #: Most fields one request may send (multipart parts or URL-encoded pairs). The largest
+    #: forms are the builder's lists of rows: the profile step for a federal State of 89
+    #: jurisdictions in 10 languages sends about 1 100 fields (tests/test_fuzz.py measures it),
+    #: a question of 90 choices with easy-read labels in 10 languages about 1 900; this is
+    #: over four times that. Without a limit, 4 MB of ``&`` would build two million fields.
+    max_form_fields: int = 10_000
     #: The backup public key (base64, from ``flask consult backup-key``): backups are encrypted
     #: to it, and only its private half, kept offline, opens them.
     backup_public_key: str = ""
@@ -108,6 +117,11 @@ class Settings:
             raise ConfigError("CONSULT_SUPPRESSION_K must be at least 2.")
         if self.session_idle_minutes < 1 or self.session_absolute_hours < 1:
             raise ConfigError("Session timeouts must be positive.")
+        if self.max_request_bytes < 1024 * 1024 or self.max_form_fields < 1000:
+            raise ConfigError(
+                "CONSULT_MAX_REQUEST_BYTES must be at least 1048576 and CONSULT_MAX_FORM_FIELDS "
+                "at least 1000: below that, legitimate forms would be refused."
+            )
         if self.is_production:
             return self._validated_for_production()
         settings = self

@@ -1,0 +1,64 @@
+"""How much one request may send: bytes, and fields of a form.
+
+Werkzeug limits the size of a body (``MAX_CONTENT_LENGTH``) and the number of parts of a
+multipart body (``MAX_FORM_PARTS``), but a URL-encoded body is parsed whole, however many
+fields it holds. :class:`ConsultRequest` applies the same field limit to both, so that every
+form is refused with the translated 413 page (see :mod:`consult.errors`) before a flood of
+fields is built in memory.
+
+It also drops multipart parts that have no name: Werkzeug keeps them under the key ``None``
+(``Content-Disposition: form-data`` with a broken or missing ``name``), and views that read
+every field name, such as the respondent forms' step-by-step carrying, would fail on it.
+"""
+
+from __future__ import annotations
+
+import io
+import typing as t
+
+from flask import Flask, Request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+
+from consult.config import Settings
+
+URLENCODED = "application/x-www-form-urlencoded"
+
+
+class FieldLimitedParser(FormDataParser):
+    """A form parser that refuses URL-encoded bodies of more than ``max_form_parts`` fields."""
+
+    def parse(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> tuple[t.IO[bytes], t.Any, t.Any]:
+        """As :meth:`FormDataParser.parse`; raises ``RequestEntityTooLarge`` past the limit."""
+        if mimetype == URLENCODED and self.max_form_parts is not None:
+            body = stream.read()  # the stream is limited to MAX_CONTENT_LENGTH already
+            if body.count(b"&") >= self.max_form_parts:
+                raise RequestEntityTooLarge()
+            stream = io.BytesIO(body)
+        stream, form, files = super().parse(stream, mimetype, content_length, options)
+        return stream, self._named(form), self._named(files)
+
+    def _named(self, fields: t.Any) -> t.Any:
+        if None not in fields:
+            return fields
+        return self.cls([(k, v) for k, v in fields.items(multi=True) if k is not None])
+
+
+class ConsultRequest(Request):
+    form_data_parser_class = FieldLimitedParser
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Set the request limits of ``settings`` on ``app``."""
+    app.request_class = ConsultRequest
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+        MAX_FORM_PARTS=settings.max_form_fields,
+    )
