@@ -3,7 +3,8 @@
 One browser and one live server serve the whole session. The server runs the app in a thread
 on a free port, on a SQLite file in a temporary folder, migrated, with the demo loaded
 (``consult.demo.load``): an open consultation with a sealed channel and trustee shares, and a
-published one with its report. Tests that change the demo's state (close, unseal, publish)
+published one with its report; then a draft, and a second revision of the published report,
+prepared but not yet published. Tests that change the demo's state (close, unseal, publish)
 get a server of their own on a copy of that database file, so the order of tests never
 matters.
 
@@ -47,6 +48,8 @@ SECRET = "browser-test-secret-key-that-is-long-enough"
 PASSWORD = "demo-password-not-secret"
 OPEN = "demo-npm-options"
 PUBLISHED = "demo-npm-first-round"
+#: A consultation still in draft, with the demo's questionnaire and no key yet.
+DRAFT = "demo-npm-draft"
 ORG = "demo"
 
 
@@ -98,6 +101,9 @@ class Demo:
     reset: str
     #: A kiosk visit session of the open consultation, held by the facilitator.
     visit: int
+    #: A paper visit session of the open consultation, held by the facilitator, whose forms
+    #: are keyed in as assisted envelopes.
+    paper_visit: int
 
 
 @dataclass
@@ -137,8 +143,10 @@ def _app(database: Path, instance: Path) -> Flask:
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Demo]:
     """A SQLite file, migrated, with the demo loaded: each live server serves a copy.
 
-    Besides the demo it holds what some pages need in their URL: a stakeholder's invitation
-    link, a member's invitation, a password reset and a facilitator's kiosk visit.
+    Besides the demo it holds what some pages need: a stakeholder's invitation link, a member's
+    invitation, a password reset, a facilitator's kiosk and paper visits, a draft consultation
+    (for the builder's "new" pages and the offline ceremony's upload) and a second revision of
+    the published report awaiting publication (for the report desk's texts).
     """
     from flask_migrate import upgrade
 
@@ -153,11 +161,16 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Demo]
 
 
 def _load_demo() -> Demo:
-    from consult import demo
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from consult import demo, demo_published
     from consult.accounts import services as accounts
     from consult.accounts.models import User
     from consult.accounts.permissions import Role
+    from consult.db import utcnow
     from consult.opcat.vocabulary import PLACES
+    from consult.reports import services as reports
     from consult.respond import invitations
     from consult.sealed import visits
     from consult.sealed.visit_models import VisitMode
@@ -166,15 +179,47 @@ def _load_demo() -> Demo:
     users = {user.email: user for user in db.session.scalars(select(User))}
     owner = users["owner@demo.example"]
     _, join = accounts.invite_member(loaded.organisation, "new@demo.example", [Role.ANALYST], owner)
-    plan = visits.VisitPlan(next(iter(PLACES.keys())), None, VisitMode.KIOSK, 8)
-    visit = visits.open_session(loaded.consultation, users["facilitator@demo.example"], plan)
+    place = next(iter(PLACES.keys()))
+    facilitator = users["facilitator@demo.example"]
+    visit = visits.open_session(
+        loaded.consultation, facilitator, visits.VisitPlan(place, None, VisitMode.KIOSK, 8)
+    )
+    paper = visits.open_session(
+        loaded.consultation, facilitator, visits.VisitPlan(place, None, VisitMode.PAPER, 8)
+    )
+    opens = datetime.combine(utcnow().date() + timedelta(days=30), time(9), ZoneInfo(demo.TIMEZONE))
+    demo.create(
+        loaded.organisation,
+        [users[email] for email, *_ in demo.MEMBERS],
+        DRAFT,
+        (DRAFT_TITLE, DRAFT_TITLE, {}),
+        opens,
+        None,
+    )
+    reports.prepare(
+        loaded.published,
+        users["analyst@demo.example"],
+        reports.k_floor(),
+        dict(demo_published.NARRATIVE),
+        dict(demo_published.LIMITATIONS),
+    )
     return Demo(
         shares=tuple(share for _, share in loaded.shares),
         invitation=invitations.issue_link(invitations.pending(loaded.consultation)[0], owner),
         join=join,
         reset=accounts.issue_reset_link(users["analyst@demo.example"]),
         visit=visit.id,
+        paper_visit=paper.id,
     )
+
+
+#: The draft's title, also its summary (in the demo's languages).
+DRAFT_TITLE = {
+    "en": "Demo: a second consultation, still a draft (fictional)",
+    "fr": "Démo : une deuxième consultation, encore en brouillon (fictif)",
+    "es": "Demostración: una segunda consulta, todavía en borrador (ficticia)",
+    "ar": "عرض تجريبي: استشارة ثانية لا تزال مسودة (افتراضي)",
+}
 
 
 @contextmanager
