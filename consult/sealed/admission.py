@@ -182,8 +182,9 @@ def _plain(
     profile: ProfileAnswers, rows: Iterable[Sequence[Any]]
 ) -> dict[str, list[Values]] | None:
     """The rows' values by question, if every row has six values of the types a form's
-    reading gives them: strings for keys and text, an ``int`` rank, a ``float`` number
-    (``bool`` is neither)."""
+    reading gives them: strings for keys and text, an ``int`` rank, a number (``bool`` is
+    neither). A whole number may come as an ``int`` (JSON writes 2.0 as 2 in many tools, and
+    the demo seals its scale positions so); it is read as the ``float`` the form gives."""
     if not all(type(value) is str for value in vars(profile).values()):
         return None
     grouped: dict[str, list[Values]] = {}
@@ -195,10 +196,11 @@ def _plain(
                 and type(item) is str
                 and type(choice) is str
                 and (rank is None or type(rank) is int)
-                and (number is None or type(number) is float)
+                and (number is None or type(number) in (int, float))
                 and (text is None or type(text) is str)
             ):
                 return None
+            number = None if number is None else float(number)
             grouped.setdefault(key, []).append((key, item, choice, rank, number, text))
     except (TypeError, ValueError):  # not a list of rows of six values
         return None

@@ -33,11 +33,6 @@ NOT_PAGES: dict[str, str] = {
     "respond_admin.export_xlsx": "a spreadsheet",
     "accounts.login_code": "only half-way through a two-factor sign-in (none in the demo)",
     "reshare.form": "only while a trustee's share is being replaced",
-    # Open: the demo's unsealing rejects every envelope (a scale answer's number is sealed as
-    # an int, consult/demo.py; consult/sealed/admission.py's _plain wants a float), so no
-    # sealed or assisted free text exists to quote. Remove once it opens them: the value is
-    # filled below.
-    "quotations.propose": "only for an unsealed answer's free text (none while the demo's fail)",
 }
 #: Endpoints whose prefix says they are not pages (the JSON API).
 NOT_PAGE_PREFIXES = ("api.",)
