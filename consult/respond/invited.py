@@ -238,13 +238,6 @@ def _serializer() -> URLSafeTimedSerializer:
 # Views -----------------------------------------------------------------------------------------
 
 
-@bp.after_request
-def no_store(response: HTTPResponse) -> HTTPResponse:
-    """Invited pages hold answers and a credential in their address: nobody keeps them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/c/<slug>/i/<token>", methods=["GET", "POST"])
 @csrf.exempt  # checked by the page, so that an expired form comes back with its answers
 def respond(slug: str, token: str) -> HTTPResponse | tuple[str, int]:

@@ -55,8 +55,6 @@ bp = Blueprint("respond", __name__, url_prefix="/<lang>")
 EXPIRED = _l(
     "For your safety this page had expired. Your answers are kept: check them and send them again."
 )
-#: Endpoints whose pages hold answers: never cached, anywhere.
-NO_STORE = frozenset({"respond.respond", "respond.preview", "respond.thanks"})
 
 
 @root.get("/")
@@ -96,13 +94,6 @@ def add_lang(endpoint: str, values: dict[str, Any]) -> None:
         values["lang"] = (
             g.get("content_locale") or g.get("lang") or (locale.language if locale else "en")
         )
-
-
-@bp.after_request
-def no_store(response: HTTPResponse) -> HTTPResponse:
-    if request.endpoint in NO_STORE:
-        response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

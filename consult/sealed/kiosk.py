@@ -230,8 +230,7 @@ def _start_page(
 
 @bp.after_request
 def forget(response: HTTPResponse) -> HTTPResponse:
-    """No kiosk page is kept by the browser, in its cache or its history."""
-    response.headers["Cache-Control"] = "no-store"
+    """Each kiosk page clears the browser's cache (``no-store``: consult/security.py)."""
     response.headers["Clear-Site-Data"] = '"cache"'
     return response
 

@@ -65,8 +65,7 @@ START_AGAIN = _l("Please read the first page again before you send your answers.
 
 @bp.after_request
 def forget(response: HTTPResponse) -> HTTPResponse:
-    """Nothing of these pages is kept by the browser; the thank-you page clears the rest."""
-    response.headers["Cache-Control"] = "no-store"
+    """The thank-you page clears what the browser kept (``no-store``: consult/security.py)."""
     response.headers["Clear-Site-Data"] = (
         '"cache", "cookies", "storage"' if request.endpoint == "sealed.thanks" else '"cache"'
     )
