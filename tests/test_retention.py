@@ -61,7 +61,11 @@ def _unsealed(consultation: Consultation, days_ago: float, keep: int = 30) -> No
 
 
 def _events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        )
+    )
 
 
 # Sealed envelopes after unsealing ---------------------------------------------------------

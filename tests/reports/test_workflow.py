@@ -325,7 +325,9 @@ def test_a_new_revision_supersedes_the_published_one(
             (3, ReportStatus.PUBLISHED),
         ]
         published = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "report.published")
+            select(AuditEvent)
+            .where(AuditEvent.action == "report.published")
+            .order_by(AuditEvent.seq)
         ).all()
         assert [e.details["supersedes"] for e in published] == [None, 1]
     publisher.get(f"{BASE}/")
