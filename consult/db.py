@@ -146,7 +146,51 @@ def begin_statement() -> str:
     requests (commands, jobs) every transaction is taken as a writer.
     """
     flask = sys.modules.get("flask")  # looked up, not imported: this module stays Flask-free
-    reading = flask is not None and flask.has_request_context() and flask.request.method
-    if reading in READING_METHODS:
+    if flask is None or not flask.has_request_context():
+        return "BEGIN IMMEDIATE"
+    if flask.request.method in READING_METHODS or flask.g.get(_READ_FIRST):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+#: Set on ``flask.g`` by :func:`read_first` until :func:`start_writing`.
+_READ_FIRST = "_sqlite_read_first"
+
+
+def read_first() -> None:
+    """Say that this request reads everything it needs, then writes once, after
+    :func:`start_writing`: on SQLite its reads run in a deferred transaction, so the write
+    lock is held for the writing only, not for the whole request.
+
+    The answering pages do this: a submission is checked against the questionnaire (most
+    of a request's time) before anything is stored, and answers arriving together would
+    otherwise queue behind each other's checking. Call it before the request's first query.
+    """
+    import flask
+
+    flask.g.setdefault(_READ_FIRST, True)
+
+
+def start_writing(session: Any) -> None:
+    """End the reading transaction of a :func:`read_first` request, so that its next
+    transaction takes the write lock at ``BEGIN`` (SQLite; nothing to do elsewhere).
+    ``session`` is the scoped session, ``db.session``.
+
+    The request has written nothing yet, so ending the transaction only lets go of its
+    snapshot; what it loaded is kept as it was read, without loading it again. The rows
+    are as they stood a moment before the write, as they would be on PostgreSQL, where
+    reading and writing are not one atomic step either.
+    """
+    import flask
+
+    if not flask.g.pop(_READ_FIRST, False):
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-first request changed rows before it started writing")
+    current = session()
+    if current.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        expiring, current.expire_on_commit = current.expire_on_commit, False
+        try:
+            current.commit()
+        finally:
+            current.expire_on_commit = expiring

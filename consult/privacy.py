@@ -32,7 +32,7 @@ def instance() -> str:
 def consultation(slug: str) -> str:
     """What one consultation records: its channels, receipts, hold threshold and key."""
     consultation = _public(slug)
-    document = consultation.document()
+    document = consultation.shared_document()
     used = {channel for question in document.questions() for channel in question.channels}
     return render_template(
         "privacy/consultation.html",

@@ -57,19 +57,26 @@ def load(token: str) -> User | None:
     too_old = now - record.created_at > timedelta(hours=settings.session_absolute_hours)
     if idle or too_old or not record.user.is_active:
         db.session.delete(record)
-        db.session.commit()
+        _commit_if_free()  # the ended session is refused all the same; a later one deletes it
         return None
     if now - record.last_seen_at > TOUCH_EVERY:
         record.last_seen_at = now
-        try:
-            db.session.commit()
-        except OperationalError:
-            # A reading request's transaction is deferred on SQLite: when a writer committed
-            # since it began, the write is refused at once. The touch can wait for the next
-            # request; the reader must not get an error page for it.
-            db.session.rollback()
+        _commit_if_free()  # the touch can wait for the next request
     record.user.session_token = token
     return record.user
+
+
+def _commit_if_free() -> None:
+    """Commit, or give up the change when the database refuses it.
+
+    A reading request's transaction is deferred on SQLite (``consult.db.begin_statement``):
+    when a writer committed since it began, a write is refused at once. What is written here
+    is housekeeping; the reader must not get an error page for it.
+    """
+    try:
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
 
 
 def end(token: str | None) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -139,6 +143,11 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
     questionnaire: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: SHA-256 of the questionnaire's structure, frozen when the consultation opens.
     version: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the whole questionnaire document, texts included, kept up to date by every
+    #: assignment through the ORM (:func:`_forget_document`); ``None`` for a row written
+    #: otherwise. It names the document in the cache of :meth:`shared_document`, so anything
+    #: that writes ``questionnaire`` with plain SQL must set it too (or to ``None``).
+    questionnaire_digest: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -177,6 +186,34 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
         self.__dict__[_PARSED] = (source, parsed)
         return parsed
 
+    def shared_document(self) -> Questionnaire:
+        """The questionnaire parsed once per process, for requests that only read it.
+
+        Respondents' pages ask for the same document thousands of times; this one is kept
+        between requests under its :attr:`questionnaire_digest`, so a cached document is
+        found without loading the questionnaire column (``get_public`` defers it).
+        It is shared by every request of the process: never change it (:meth:`document`
+        gives a copy of this row's own to change).
+        """
+        digest = self.questionnaire_digest
+        if digest is None:
+            return self.document()
+        key = (self.id, digest)
+        with _SHARED_LOCK:
+            found = _SHARED.get(key)
+            if found is not None:
+                _SHARED.move_to_end(key)
+                return found
+        source = self.questionnaire
+        if questionnaire_digest(source) != digest:  # written around the ORM: no sharing
+            return self.document()
+        parsed = from_dict(source) if source else Questionnaire()
+        with _SHARED_LOCK:
+            _SHARED[key] = parsed
+            while len(_SHARED) > SHARED_DOCUMENTS:
+                _SHARED.popitem(last=False)
+        return parsed
+
     def text_slots(self, document: Questionnaire | None = None) -> list[TextSlot]:
         """Every translatable text: the consultation's own, then the questionnaire's."""
         own = [
@@ -203,6 +240,17 @@ class Consultation(CreatedAtMixin, db.Model):  # type: ignore[name-defined]
 
 #: Where :meth:`Consultation.document` keeps ``(questionnaire dict, parsed document)``.
 _PARSED = "_parsed_document"
+#: How many documents :meth:`Consultation.shared_document` keeps per process, the most
+#: recently used ones (a few open consultations at a time, a few revisions of each).
+SHARED_DOCUMENTS = 16
+_SHARED: OrderedDict[tuple[int, str], Questionnaire] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def questionnaire_digest(document: dict[str, Any] | None) -> str:
+    """SHA-256 of a questionnaire document as canonical JSON."""
+    text = json.dumps(document or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @event.listens_for(Consultation.status, "set")
@@ -215,6 +263,10 @@ def _note_unsealing(target: Consultation, value: Status, *_args: Any) -> None:
 
 @event.listens_for(Consultation.questionnaire, "set")
 @event.listens_for(Consultation.questionnaire, "modified")
-def _forget_document(target: Consultation, *_args: Any) -> None:
-    """A questionnaire assigned or flagged as modified is parsed again at the next use."""
+def _forget_document(target: Consultation, value: Any = None, *_args: Any) -> None:
+    """A questionnaire assigned or flagged as modified is parsed again at the next use, and
+    its digest follows it (an assignment passes the new document; a flag, the attribute's
+    state, so the document is read from the row)."""
     target.__dict__.pop(_PARSED, None)
+    document = value if isinstance(value, dict) else target.__dict__.get("questionnaire")
+    target.questionnaire_digest = questionnaire_digest(document)

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from consult.accounts.models import SLUG_PATTERN, Organisation, User
 from consult.audit.services import record
@@ -82,8 +83,16 @@ def get(organisation: Organisation, slug: str) -> Consultation:
 
 
 def get_public(slug: str) -> Consultation:
-    """A consultation readers may see (anything but a draft); ``NotFound`` otherwise."""
-    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    """A consultation readers may see (anything but a draft); ``NotFound`` otherwise.
+
+    Its questionnaire column is left to load when used: respondents' pages find the parsed
+    document by its digest (:meth:`Consultation.shared_document`).
+    """
+    consultation = db.session.scalar(
+        select(Consultation)
+        .where(Consultation.slug == slug)
+        .options(defer(Consultation.questionnaire))
+    )
     if consultation is None or consultation.status is Status.DRAFT:
         raise NotFound()
     return consultation

@@ -332,7 +332,7 @@ class _InvitedPage(_Page):
 
         Raises ``NotFound`` when the invited channel asks no question.
         """
-        document = consultation.document()
+        document = consultation.shared_document()
         questions = services.questions_for(document, Channel.INVITED)
         if not questions:
             raise NotFound()

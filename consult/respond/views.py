@@ -30,6 +30,7 @@ from wtforms import ValidationError
 from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, Phase
+from consult.db import read_first, start_writing
 from consult.errors import Forbidden, NotFound
 from consult.extensions import csrf, db
 from consult.i18n.content import current_language
@@ -121,7 +122,7 @@ def _settle_content_language(consultation: Consultation) -> None:
 def consultation(slug: str) -> str:
     """Purpose, NPM options, timeline, organiser, use of the answers, and who answers how."""
     consultation = _public(slug)
-    document = consultation.document()
+    document = consultation.shared_document()
     used = {c for q in document.questions() for c in q.channels}
     return render_template(
         "respond/consultation.html",
@@ -139,6 +140,7 @@ def consultation(slug: str) -> str:
 @bp.route("/c/<slug>/respond", methods=["GET", "POST"])
 @csrf.exempt  # checked below, so that an expired token re-renders the answers, not an error
 def respond(slug: str) -> HTTPResponse | tuple[str, int] | str:
+    read_first()  # the answers are checked before the one write that stores them
     consultation = _public(slug)
     if not consultation.is_accepting():
         return _closed(consultation)
@@ -205,7 +207,7 @@ def _page(
     ``kind`` is a :class:`_Page` subclass of a channel that stores or renders otherwise (the
     sealed channel seals instead of storing).
     """
-    document = consultation.document()
+    document = consultation.shared_document()
     questions = services.questions_for(document, channel)
     if not questions:
         raise NotFound()
@@ -291,6 +293,7 @@ class _Page:
         # Addressed before the commit, which expires the consultation (reading it would load
         # it again).
         thanks = url_for("respond.thanks", slug=self.consultation.slug)
+        start_writing(db.session)
         services.keep(
             self.consultation, self.channel, submission, locale=self.locale, submission_key=self.key
         )

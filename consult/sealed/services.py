@@ -131,10 +131,10 @@ def envelope_size(consultation: Consultation) -> int:
     """
     version = consultation.version
     if version is None:  # a draft: its structure may still change
-        return payload.envelope_size(consultation.document())
+        return payload.envelope_size(consultation.shared_document())
     size = _SIZES.get(version)
     if size is None:
-        size = _SIZES[version] = payload.envelope_size(consultation.document())
+        size = _SIZES[version] = payload.envelope_size(consultation.shared_document())
     return size
 
 

@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HTTPResponse
 
 from consult.consultations.models import Consultation
+from consult.db import read_first, start_writing
 from consult.errors import render_error
 from consult.extensions import csrf, db
 from consult.i18n.content import current_language
@@ -78,8 +79,9 @@ def channel(slug: str) -> HTTPResponse | tuple[str, int] | str:
     """The first page (GET), then the questionnaire and the sending (POST)."""
     if request.method == "POST" and request.mimetype != FORM_TYPE:
         return render_error(415, NOT_A_FORM)  # before anything reads the body
+    read_first()  # the answers are checked and sealed before the one write that stores them
     consultation = _public(slug)
-    key = sealed.channel_key(consultation, consultation.document())
+    key = sealed.channel_key(consultation, consultation.shared_document())
     if key is None:
         return render_template("sealed/channel_unavailable.html", consultation=consultation), 404
     if not consultation.is_accepting():
@@ -120,7 +122,7 @@ def first_page_context(consultation: Consultation) -> dict[str, Any]:
         "key": sealed.sealing_key(consultation),
         "all_ages": consultation.sealed_audience == ALL_AGES,
         "urgent_help": consultation.text("urgent_help"),
-        "easy_offered": has_easy_read(consultation.document(), current_language()),
+        "easy_offered": has_easy_read(consultation.shared_document(), current_language()),
     }
 
 
@@ -170,6 +172,7 @@ class _SealedPage(_Page):
         address = request.remote_addr or ""
         # Read before the commit, which expires the consultation (reading would load it again).
         slug, receipts = consultation.slug, consultation.sealed_receipts
+        start_writing(db.session)
         stored = sealed.seal(
             consultation,
             Channel.SEALED,

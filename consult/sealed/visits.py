@@ -79,7 +79,7 @@ def can_collect(consultation: Consultation, mode: VisitMode) -> bool:
     return (
         consultation.is_accepting()
         and sealed.sealing_key(consultation) is not None
-        and bool(questions_for(consultation.document(), channel_of(mode)))
+        and bool(questions_for(consultation.shared_document(), channel_of(mode)))
     )
 
 
