@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -100,6 +102,29 @@ def test_many_open_respondents_behind_one_address_are_not_refused_below_the_floo
     assert _open_answer(app, "192.0.2.99").status_code == 303  # another address: unaffected
     page = Page(app.test_client())  # reading is never limited
     assert page.get(OPEN_URL, environ_base={"REMOTE_ADDR": KIOSK}).status_code == 200
+
+
+def test_counting_an_answer_starts_no_thread(app: Flask, make: Factory) -> None:
+    """The library's memory storage started a timer thread after nearly every count; the
+    app's sweeps expired counts on the request's own thread instead."""
+    make.consultation("acme", "npm-2027", ("en", "fr"), opened=True)
+    before = set(threading.enumerate())
+    for _ in range(3):
+        assert _open_answer(app).status_code == 303
+        assert send(Page(app.test_client()), ANSWERS).status_code == 303
+        assert set(threading.enumerate()) <= before
+    with app.app_context():
+        assert isinstance(rate_limits.limiter().storage, rate_limits.ProcessMemoryStorage)
+
+
+def test_expired_counts_are_swept_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = rate_limits.ProcessMemoryStorage()
+    monkeypatch.setattr(storage, "SWEEP_EVERY", 0.0)
+    storage.incr("short", expiry=0.01)
+    storage.incr("long", expiry=60)
+    time.sleep(0.05)
+    storage.incr("long", expiry=60)  # the next count sweeps
+    assert "short" not in storage.storage and storage.get("long") == 2
 
 
 def test_sealed_answers_past_the_rate_are_held_never_refused(
