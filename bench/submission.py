@@ -8,6 +8,11 @@ and each channel (open, sealed), starts gunicorn with the project's ``gunicorn.c
 workers, same logger) on free local ports for the real app (``wsgi:app``) and for
 :mod:`baseline_app` on the same database, and has 16 client threads post answers for a while.
 
+Both servers are told to trust one proxy (``CONSULT_TRUSTED_PROXIES=1``) and each client
+sends its own address in ``X-Forwarded-For``, as a reverse proxy in front of a deployment
+does (docs/deployment.md): sixteen people, not one address, so the app's per-address limits
+count each of them apart, as they would in production. The baseline ignores the header.
+
 Each client first does what a browser without JavaScript does to reach the form — the open
 channel's page, or the sealed channel's first page and its "Start" button — and keeps the
 session cookie and the form's hidden fields (CSRF token, mode). Every post then carries those
@@ -164,6 +169,7 @@ class Server:
             CONSULT_DATABASE_URL=setup.database_url,
             CONSULT_INSTANCE_PATH=str(setup.folder),
             BASELINE_CONFIG=str(setup.baseline_config),
+            CONSULT_TRUSTED_PROXIES="1",
         )
         target = ["wsgi:app"] if which == "app" else ["--pythonpath", "bench", "baseline_app:app"]
         self.log = open(setup.folder / f"gunicorn-{which}.log", "ab")  # noqa: SIM115
@@ -202,16 +208,24 @@ class Server:
 
 @dataclass
 class Client:
-    """One browser's session: its cookie and the hidden fields of its form."""
+    """One browser's session: its cookie, the hidden fields of its form, and its address."""
 
     cookie: str
     hidden: list[tuple[str, str]]
+    address: str
 
 
 def request(
-    connection: http.client.HTTPConnection, method: str, path: str, body: str = "", cookie: str = ""
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: str = "",
+    cookie: str = "",
+    address: str = "",
 ) -> tuple[int, bytes, http.client.HTTPResponse]:
     headers = {"User-Agent": USER_AGENT}
+    if address:
+        headers["X-Forwarded-For"] = address  # as the deployment's reverse proxy adds it
     if method == "POST":
         headers["Content-Type"] = FORM
     if cookie:
@@ -221,14 +235,15 @@ def request(
     return response.status, response.read(), response
 
 
-def browse_to_form(port: int, channel: str) -> Client:
-    """Reach the form as a browser does; keep its cookie and hidden fields."""
+def browse_to_form(port: int, channel: str, address: str = "") -> Client:
+    """Reach the form as a browser at ``address`` does; keep its cookie and hidden fields."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     if channel == "open":
-        status, body, response = request(connection, "GET", f"/en/c/{SLUG}/respond")
+        path, method, start = f"/en/c/{SLUG}/respond", "GET", ""
     else:
+        path, method = f"/en/c/{SLUG}/sealed", "POST"
         start = urlencode({"stage": "intro", "mode": "page"})
-        status, body, response = request(connection, "POST", f"/en/c/{SLUG}/sealed", start)
+    status, body, response = request(connection, method, path, start, address=address)
     assert status == 200, (status, body[:500])
     cookie = "; ".join(
         value.split(";", 1)[0]
@@ -241,7 +256,7 @@ def browse_to_form(port: int, channel: str) -> Client:
         if name != "submission_key"
     ]
     connection.close()
-    return Client(cookie, hidden)
+    return Client(cookie, hidden, address)
 
 
 @dataclass
@@ -280,7 +295,9 @@ def hammer(
         while (began := time.perf_counter()) < window[1]:
             body = f"{prefix}&submission_key={new_submission_key()}&{next(bodies)}&nav=send"
             try:
-                status, text, _ = request(connection, "POST", path, body, client.cookie)
+                status, text, _ = request(
+                    connection, "POST", path, body, client.cookie, client.address
+                )
             except (OSError, http.client.HTTPException) as error:
                 status, text = 0, repr(error).encode()
                 connection.close()
@@ -341,7 +358,10 @@ def measure_channel(
     """
     servers = {which: Server(which, setup) for which in ("app", "baseline")}
     try:
-        sessions = [browse_to_form(servers["app"].port, channel) for _ in range(clients)]
+        sessions = [
+            browse_to_form(servers["app"].port, channel, f"198.51.100.{n + 1}")
+            for n in range(clients)
+        ]
         loads = {which: Load() for which in servers}
         answers = setup.answers[channel]
         for server in servers.values():

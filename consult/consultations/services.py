@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
 from consult.accounts.models import SLUG_PATTERN, Organisation, User
@@ -88,14 +88,18 @@ def get_public(slug: str) -> Consultation:
     Its questionnaire column is left to load when used: respondents' pages find the parsed
     document by its digest (:meth:`Consultation.shared_document`).
     """
-    consultation = db.session.scalar(
-        select(Consultation)
-        .where(Consultation.slug == slug)
-        .options(defer(Consultation.questionnaire))
-    )
+    consultation = db.session.scalar(_PUBLIC, {"slug": slug})
     if consultation is None or consultation.status is Status.DRAFT:
         raise NotFound()
     return consultation
+
+
+#: Built once: every respondent's request looks its consultation up.
+_PUBLIC = (
+    select(Consultation)
+    .where(Consultation.slug == bindparam("slug"))
+    .options(defer(Consultation.questionnaire))
+)
 
 
 def public_consultations() -> list[Consultation]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from consult.accounts.models import User
 from consult.audit.services import record
@@ -46,9 +46,11 @@ class KeyExists(Conflict):
 
 
 def sealing_key(consultation: Consultation) -> SealingKey | None:
-    return db.session.scalar(
-        select(SealingKey).where(SealingKey.consultation_id == consultation.id)
-    )
+    return db.session.scalar(_SEALING_KEY, {"consultation": consultation.id})
+
+
+#: Built once: every sealed answer looks its key up.
+_SEALING_KEY = select(SealingKey).where(SealingKey.consultation_id == bindparam("consultation"))
 
 
 def channel_key(consultation: Consultation, document: Questionnaire) -> SealingKey | None:
