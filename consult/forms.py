@@ -6,12 +6,13 @@ from collections.abc import Iterable
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from consult.i18n.numbers import lazy_ngettext as _ln
 
 REQUIRED = _l("This field is required.")
 
@@ -22,7 +23,7 @@ def required() -> InputRequired:
 
 def too_long(limit: int) -> LazyString:
     """The message for a text longer than ``limit`` characters."""
-    return _ln("Use at most %(num)d character.", "Use at most %(num)d characters.", limit)
+    return _ln("Use at most %(num)s character.", "Use at most %(num)s characters.", limit)
 
 
 def at_most(limit: int) -> Length:

@@ -163,7 +163,7 @@ def test_organisers_set_the_retention_and_it_is_audited(
     assert 'name="days"' in html and 'value="30"' in html and "flask consult purge" in page.text
     assert "Delete every response" not in page.text  # owners only
     assert page.post(url, {"days": "3651"}).status_code == 400
-    assert "from 0 to 3650" in page.text
+    assert "from 0 to 3,650" in page.text
     assert page.post(url, {"days": "7"}).status_code == 302
     with app.app_context():
         assert _consultation().sealed_retention_days == 7

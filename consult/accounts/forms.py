@@ -12,6 +12,7 @@ from consult.accounts.permissions import ROLE_LABELS
 from consult.accounts.services import PASSWORD_MAX, PASSWORD_MIN
 from consult.forms import MultiCheckboxField, at_most, choices, required
 from consult.i18n.locales import UI_LOCALES, display_name
+from consult.i18n.numbers import lazy_number
 
 
 def _email_field() -> EmailField:
@@ -29,7 +30,11 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
             Length(
                 min=PASSWORD_MIN,
                 max=PASSWORD_MAX,
-                message=_l("Use between %(min)d and %(max)d characters."),
+                message=_l(
+                    "Use between %(min)s and %(max)s characters.",
+                    min=lazy_number(PASSWORD_MIN),
+                    max=lazy_number(PASSWORD_MAX),
+                ),
             ),
         ],
     )

@@ -15,7 +15,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import render_template
 from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select
 
 from consult.accounts import sessions
@@ -33,6 +32,7 @@ from consult.db import utcnow
 from consult.errors import Conflict, LinkInvalid, NotFound, ValidationFailed
 from consult.extensions import db
 from consult.i18n.locales import DEFAULT_LOCALE, is_ui_locale
+from consult.i18n.numbers import lazy_ngettext as _ln
 from consult.mail import mailer
 from consult.settings import current_settings
 from consult.tokens import digest, new_token
@@ -74,16 +74,16 @@ def check_password(password: str) -> None:
     if len(password) < PASSWORD_MIN:
         raise ValidationFailed(
             _ln(
-                "Choose a password of at least %(num)d character.",
-                "Choose a password of at least %(num)d characters.",
+                "Choose a password of at least %(num)s character.",
+                "Choose a password of at least %(num)s characters.",
                 PASSWORD_MIN,
             )
         )
     if len(password) > PASSWORD_MAX:
         raise ValidationFailed(
             _ln(
-                "Choose a password of at most %(num)d character.",
-                "Choose a password of at most %(num)d characters.",
+                "Choose a password of at most %(num)s character.",
+                "Choose a password of at most %(num)s characters.",
                 PASSWORD_MAX,
             )
         )

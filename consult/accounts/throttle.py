@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -29,6 +28,7 @@ from consult.accounts.models import LoginThrottle
 from consult.db import utcnow
 from consult.errors import ConsultError
 from consult.extensions import db
+from consult.i18n.numbers import lazy_ngettext as _ln
 from consult.settings import current_settings
 
 WINDOW = timedelta(minutes=15)
@@ -43,8 +43,8 @@ _table = LoginThrottle.__table__
 class TooManyAttempts(ConsultError):
     status = 429
     default_message = _ln(
-        "Too many failed sign-in attempts. Wait %(num)d minute and try again.",
-        "Too many failed sign-in attempts. Wait %(num)d minutes and try again.",
+        "Too many failed sign-in attempts. Wait %(num)s minute and try again.",
+        "Too many failed sign-in attempts. Wait %(num)s minutes and try again.",
         int(WINDOW.total_seconds() // 60),
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -33,6 +32,7 @@ from consult.accounts.web import form_error as _form_error
 from consult.accounts.web import sign_in as _sign_in
 from consult.extensions import db
 from consult.forms import ActionForm
+from consult.i18n.numbers import ngettext
 from consult.mail import mailer
 from consult.urls import safe_next
 
@@ -115,8 +115,8 @@ def login_code() -> Response | tuple[str, int]:
 def _flash_codes_left(left: int) -> None:
     flash(
         ngettext(
-            "You used a recovery code: %(num)d is left. Make new ones in your account.",
-            "You used a recovery code: %(num)d are left. Make new ones in your account.",
+            "You used a recovery code: %(num)s is left. Make new ones in your account.",
+            "You used a recovery code: %(num)s are left. Make new ones in your account.",
             left,
         ),
         "info",

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
@@ -28,6 +27,8 @@ from consult.extensions import db
 from consult.forms import too_long
 from consult.i18n.content import current_language, is_country, timezones
 from consult.i18n.locales import UI_LOCALES, display_name, is_known_language
+from consult.i18n.numbers import lazy_ngettext as _ln
+from consult.i18n.numbers import lazy_number
 from consult.questionnaires import schema
 from consult.sealed import services as sealed
 
@@ -134,9 +135,9 @@ def check(draft: ConsultationDraft, current: Consultation | None = None) -> None
     if not re.fullmatch(SLUG_PATTERN, draft.slug) or not 3 <= len(draft.slug) <= SLUG_MAX:
         errors["slug"] = [
             _l(
-                "Use 3 to %(max)d lowercase letters, digits and single hyphens, "
+                "Use 3 to %(max)s lowercase letters, digits and single hyphens, "
                 "for example npm-2027.",
-                max=SLUG_MAX,
+                max=lazy_number(SLUG_MAX),
             )
         ]
     elif _slug_taken(draft.slug, current):
@@ -176,8 +177,8 @@ def _language_errors(draft: ConsultationDraft) -> dict[str, list[object]]:
         return {
             "languages": [
                 _ln(
-                    "Choose at most %(num)d language.",
-                    "Choose at most %(num)d languages.",
+                    "Choose at most %(num)s language.",
+                    "Choose at most %(num)s languages.",
                     MAX_LANGUAGES,
                 )
             ]

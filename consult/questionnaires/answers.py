@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from consult.forms import too_long
+from consult.i18n.numbers import lazy_number
 from consult.opcat.vocabulary import PLACES
 from consult.questionnaires.schema import (
     MATRIX_COLUMNS,
@@ -186,7 +187,9 @@ def _ranking(question: Question, document: Questionnaire, form: FormData) -> Res
         if not values:
             continue
         if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= len(items):
-            errors[name] = _l("Choose a rank from 1 to %(n)d, or leave it empty.", n=len(items))
+            errors[name] = _l(
+                "Choose a rank from 1 to %(n)s, or leave it empty.", n=lazy_number(len(items))
+            )
             continue
         ranks[item] = int(values[0])
     seen: dict[int, str] = {}
@@ -252,9 +255,10 @@ def _range_message(low: float | None, high: float | None) -> LazyString:
     return _l("Enter a number of at most %(max)s.", max=_show(high or 0))
 
 
-def _show(number: float) -> str:
-    number = float(number)
-    return str(int(number)) if number.is_integer() else str(number)
+def _show(value: float) -> LazyString:
+    """A bound of a number question, written the reader's way ("10,000", "2.5")."""
+    value = float(value)
+    return lazy_number(int(value) if value.is_integer() else value)
 
 
 _READERS = {

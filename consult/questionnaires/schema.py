@@ -25,6 +25,7 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from consult.i18n.numbers import lazy_number
 from consult.opcat.vocabulary import GUARANTEES, NPM_MODELS, STAKEHOLDERS
 
 SCHEMA = 1
@@ -536,7 +537,10 @@ def _check_question(question: Question, path: str) -> None:
             raise SchemaError(_l("Each guarantee may appear once."), f"{path}.rows")
     if kind in TEXT_TYPES and not 1 <= question.max_length <= TEXT_LIMITS[kind][1]:
         raise SchemaError(
-            _l("The maximum length must be between 1 and %(max)d.", max=TEXT_LIMITS[kind][1]),
+            _l(
+                "The maximum length must be between 1 and %(max)s.",
+                max=lazy_number(TEXT_LIMITS[kind][1]),
+            ),
             f"{path}.max_length",
         )
     low, high = question.min_value, question.max_value

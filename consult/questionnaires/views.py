@@ -24,6 +24,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.errors import Conflict, NotFound, ValidationFailed
 from consult.extensions import db
+from consult.i18n.numbers import format_number
 from consult.opcat.vocabulary import NPM_MODELS
 from consult.questionnaires import services
 from consult.questionnaires.forms.common import Builder, ItemForm, Reviewed
@@ -289,7 +290,7 @@ def _delete_page(
         item=item,
         numbers=builder.numbers,
         dependents=[
-            _("Q%(number)d", number=builder.numbers[q.key])
+            _("Q%(number)s", number=format_number(builder.numbers[q.key]))
             for q in document.questions()
             if q.condition and q.condition.question == key
         ],
@@ -337,9 +338,9 @@ def _condition_words(builder: Builder, question: Question) -> str:
     source = builder.document.question(condition.question) if condition else None
     if condition is None or source is None:
         return ""
-    number = builder.numbers[source.key]
+    position = format_number(builder.numbers[source.key])
     answer = dict(builder.answer_labels(source)).get(condition.value, condition.value)
-    reference = _("Q%(number)d", number=number)
+    reference = _("Q%(number)s", number=position)
     return str(CONDITION_WORDS[condition.op]) % {"question": reference, "answer": answer}
 
 
@@ -370,12 +371,15 @@ def _item_place(builder: Builder, kind: str, key: str, rest: list[str], what: st
         section = document.section(key)
         name = builder.resolve(section.title) if section else key
         return _("Section “%(name)s”: %(field)s", name=name or key, field=what)
-    number = builder.numbers.get(key, 0)
+    position = format_number(builder.numbers.get(key, 0))
     if rest[0] == "choice":
         return _(
-            "Q%(number)d, answer “%(answer)s”: %(field)s", number=number, answer=rest[1], field=what
+            "Q%(number)s, answer “%(answer)s”: %(field)s",
+            number=position,
+            answer=rest[1],
+            field=what,
         )
-    return _("Q%(number)d: %(text)s", number=number, text=what)
+    return _("Q%(number)s: %(text)s", number=position, text=what)
 
 
 def _profile_place(group: str, key: str, what: str) -> str:

@@ -25,6 +25,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
 from consult.i18n.content import current_language
+from consult.i18n.numbers import format_number
 from consult.jobs import jobs
 from consult.questionnaires.schema import CHANNEL_LABELS
 from consult.reports import render, services
@@ -68,8 +69,8 @@ def prepare(organisation: Organisation, membership: Membership, slug: str) -> Re
             form.texts("limitations"),
         )
         return _(
-            "Revision %(revision)d is prepared: check it, then a publisher can publish it.",
-            revision=report.revision,
+            "Revision %(revision)s is prepared: check it, then a publisher can publish it.",
+            revision=format_number(report.revision),
         )
 
     return desk.submit("prepare", form, run)
@@ -87,7 +88,9 @@ def texts(organisation: Organisation, membership: Membership, slug: str) -> Resp
         services.edit_texts(
             report, membership.user, form.texts("narrative"), form.texts("limitations")
         )
-        return _("The texts of revision %(revision)d are saved.", revision=report.revision)
+        return _(
+            "The texts of revision %(revision)s are saved.", revision=format_number(report.revision)
+        )
 
     return desk.submit("texts", form, run, report)
 
@@ -105,7 +108,9 @@ def publish(organisation: Organisation, membership: Membership, slug: str) -> Re
     db.session.commit()
     if jobs().background:  # inline, the first reader renders each PDF instead
         jobs().enqueue("consult.reports.render.prerender", report.id)
-    flash(_("Revision %(revision)d is published.", revision=report.revision), "success")
+    flash(
+        _("Revision %(revision)s is published.", revision=format_number(report.revision)), "success"
+    )
     return _to_index(organisation, slug)
 
 

@@ -20,6 +20,7 @@ from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.forms import REQUIRED, too_long
 from consult.i18n.content import zone
+from consult.i18n.numbers import lazy_number
 from consult.opcat.vocabulary import GUARANTEES, LEGAL_BASES, NPM_MODELS, PLACES, STAGES
 from consult.questionnaires.answers import clean_text
 from consult.reports.designation_models import (
@@ -144,7 +145,7 @@ class CheckedEntry:
         if not bodies:
             self._error("bodies", REQUIRED)
         elif len(bodies) > BODIES_MAX:
-            self._error("bodies", _l("Name at most %(max)d bodies.", max=BODIES_MAX))
+            self._error("bodies", _l("Name at most %(max)s bodies.", max=lazy_number(BODIES_MAX)))
         elif any(len(name) > REFERENCE_MAX for name in bodies):
             self._error("bodies", too_long(REFERENCE_MAX))
         elif len(set(folded)) != len(folded):

@@ -25,6 +25,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
 from consult.i18n.content import resolve
+from consult.i18n.numbers import format_number
 from consult.opcat import vocabulary
 from consult.reports import designation as services
 from consult.reports.designation_checks import InvalidDesignation
@@ -92,7 +93,8 @@ def record(organisation: Organisation, membership: Membership, slug: str) -> Res
     def run() -> str:
         revision = services.record_revision(desk.consultation, membership.user, form.entry())
         return _(
-            "Revision %(revision)d of the designation is recorded.", revision=revision.revision
+            "Revision %(revision)s of the designation is recorded.",
+            revision=format_number(revision.revision),
         )
 
     return desk.submit("revision", form, run)

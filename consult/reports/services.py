@@ -19,6 +19,7 @@ from consult.db import utcnow
 from consult.errors import Conflict, NotFound, ValidationFailed
 from consult.extensions import db
 from consult.forms import REQUIRED, too_long
+from consult.i18n.numbers import lazy_number
 from consult.questionnaires.answers import clean_text
 from consult.reports.data import ReportData, digest, from_dict, to_dict
 from consult.reports.models import Report, ReportStatus
@@ -151,9 +152,13 @@ def prepare(
 def _k_errors(k: int) -> dict[str, list[object]]:
     floor = k_floor()
     if k < floor:
-        return {"k": [_l("Use a threshold of at least %(floor)d on this site.", floor=floor)]}
+        return {
+            "k": [
+                _l("Use a threshold of at least %(floor)s on this site.", floor=lazy_number(floor))
+            ]
+        }
     if k > K_MAX:
-        return {"k": [_l("Use a threshold of at most %(max)d.", max=K_MAX)]}
+        return {"k": [_l("Use a threshold of at most %(max)s.", max=lazy_number(K_MAX))]}
     return {}
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,6 +25,7 @@ from consult.consultations.models import Consultation
 from consult.errors import ValidationFailed
 from consult.extensions import db
 from consult.i18n.locales import display_name
+from consult.i18n.numbers import format_number, ngettext
 from consult.questionnaires.schema import Channel
 from consult.respond.models import Invitation
 from consult.respond.services import category_choices, jurisdiction_choices
@@ -144,8 +145,8 @@ class RowChecker:
                 Problem(
                     "organisation",
                     ngettext(
-                        "The organisation's name is longer than %(num)d character.",
-                        "The organisation's name is longer than %(num)d characters.",
+                        "The organisation's name is longer than %(num)s character.",
+                        "The organisation's name is longer than %(num)s characters.",
                         ORGANISATION_MAX,
                     ),
                 )
@@ -211,7 +212,7 @@ def check_cells(
 
 def _duplicate(name: str, line: int) -> str:
     if line:
-        return _("“%(name)s” is already on line %(line)d.", name=name, line=line)
+        return _("“%(name)s” is already on line %(line)s.", name=name, line=format_number(line))
     return _("“%(name)s” is already invited to this consultation.", name=name)
 
 
@@ -286,7 +287,10 @@ def read_csv(data: bytes) -> CsvFile:
         rows = list(_numbered(reader))
     except csv.Error as error:
         raise BadFile(
-            _("The file could not be read as CSV near line %(line)d.", line=reader.line_num)
+            _(
+                "The file could not be read as CSV near line %(line)s.",
+                line=format_number(reader.line_num),
+            )
         ) from error
     if not rows:
         raise BadFile(_("The file is empty."))
@@ -297,8 +301,8 @@ def read_csv(data: bytes) -> CsvFile:
     if len(records) > MAX_ROWS:
         raise BadFile(
             ngettext(
-                "A file may hold at most %(num)d invitation; split it into several files.",
-                "A file may hold at most %(num)d invitations; split it into several files.",
+                "A file may hold at most %(num)s invitation; split it into several files.",
+                "A file may hold at most %(num)s invitations; split it into several files.",
                 MAX_ROWS,
             )
         )

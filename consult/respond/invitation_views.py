@@ -12,7 +12,6 @@ from collections import Counter
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from consult.accounts.access import organiser_route
@@ -23,6 +22,7 @@ from consult.consultations.models import Consultation, Status
 from consult.extensions import db
 from consult.forms import ActionForm
 from consult.i18n.content import current_language
+from consult.i18n.numbers import ngettext
 from consult.mail import mailer
 from consult.questionnaires.schema import Channel
 from consult.respond import invitation_rows as rows
@@ -217,11 +217,11 @@ def _send_messages(report: invitations.SendReport) -> list[tuple[str, str]]:
     messages = []
     if report.reminded:
         messages.append(
-            ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", report.reminded)
+            ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", report.reminded)
         )
     if report.sent:
         messages.append(
-            ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", report.sent)
+            ngettext("%(num)s invitation sent.", "%(num)s invitations sent.", report.sent)
         )
     if not report.reminded and not report.sent:
         messages.append(_("No message was sent."))
@@ -230,8 +230,8 @@ def _send_messages(report: invitations.SendReport) -> list[tuple[str, str]]:
         result.append(
             (
                 ngettext(
-                    "%(num)d invitation has no e-mail address: use the CSV of links for it.",
-                    "%(num)d invitations have no e-mail address: use the CSV of links for them.",
+                    "%(num)s invitation has no e-mail address: use the CSV of links for it.",
+                    "%(num)s invitations have no e-mail address: use the CSV of links for them.",
                     report.without_contact,
                 ),
                 "error",
@@ -241,8 +241,8 @@ def _send_messages(report: invitations.SendReport) -> list[tuple[str, str]]:
         result.append(
             (
                 ngettext(
-                    "%(num)d message was refused by the mail server; its link is unchanged.",
-                    "%(num)d messages were refused by the mail server; their links are unchanged.",
+                    "%(num)s message was refused by the mail server; its link is unchanged.",
+                    "%(num)s messages were refused by the mail server; their links are unchanged.",
                     report.failed,
                 ),
                 "error",

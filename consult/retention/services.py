@@ -33,6 +33,7 @@ from consult.consultations.models import Consultation, Phase, Status
 from consult.db import utcnow
 from consult.errors import Conflict, ValidationFailed
 from consult.extensions import db
+from consult.i18n.numbers import lazy_number
 from consult.quotations.models import Quotation
 from consult.respond.models import Answer, Invitation, InvitationDraft, Response
 from consult.sealed.models import Envelope
@@ -45,9 +46,9 @@ TAKING_ANSWERS = (Phase.OPEN, Phase.SCHEDULED)
 AFTER_UNSEALING = (Status.UNSEALED, Status.PUBLISHED)
 
 BAD_RETENTION = _l(
-    "Enter a whole number of days from %(low)d to %(high)d.",
-    low=RETENTION_RANGE[0],
-    high=RETENTION_RANGE[1],
+    "Enter a whole number of days from %(low)s to %(high)s.",
+    low=lazy_number(RETENTION_RANGE[0]),
+    high=lazy_number(RETENTION_RANGE[1]),
 )
 
 

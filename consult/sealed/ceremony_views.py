@@ -26,6 +26,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, Status
 from consult.errors import Forbidden, ValidationFailed
 from consult.extensions import db
+from consult.i18n.numbers import format_number
 from consult.sealed import ceremony as ceremony_service
 from consult.sealed import crypto, services
 from consult.sealed.forms import (
@@ -121,7 +122,10 @@ def confirm(organisation: Organisation, membership: Membership, slug: str) -> Re
     ceremony_service.confirm_share(consultation, key, share)
     db.session.commit()
     flash(
-        _("Thank you: you hold share %(number)d of this key.", number=share.share_number),
+        _(
+            "Thank you: you hold share %(number)s of this key.",
+            number=format_number(share.share_number),
+        ),
         "success",
     )
     return redirect(url_for(".check", org=organisation.slug, slug=slug))

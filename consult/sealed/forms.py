@@ -12,7 +12,6 @@ from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
 from shamir_mnemonic import wordlist
 from shamir_mnemonic.constants import (
@@ -27,6 +26,8 @@ from wtforms.validators import ValidationError
 
 from consult.accounts.models import Membership
 from consult.forms import MultiCheckboxField, choices, required
+from consult.i18n.numbers import lazy_ngettext as _ln
+from consult.i18n.numbers import lazy_number
 from consult.questionnaires.forms.items import ImportForm
 from consult.sealed import crypto, keygen
 from consult.sealed.models import CeremonyMode
@@ -147,8 +148,8 @@ class CeremonyForm(FlaskForm):
             raise ValidationError(
                 str(
                     _ln(
-                        "Only %(num)d trustee was chosen: no more shares than that can be needed.",
-                        "Only %(num)d trustees were chosen: no more shares than that can be "
+                        "Only %(num)s trustee was chosen: no more shares than that can be needed.",
+                        "Only %(num)s trustees were chosen: no more shares than that can be "
                         "needed.",
                         count,
                     )
@@ -170,7 +171,7 @@ def _check_trustees(eligible: Sequence[Membership], values: Sequence[str]) -> No
     if len(values) > crypto.MAX_TRUSTEES:
         limit = crypto.MAX_TRUSTEES
         raise ValidationError(
-            str(_ln("Choose at most %(num)d trustee.", "Choose at most %(num)d trustees.", limit))
+            str(_ln("Choose at most %(num)s trustee.", "Choose at most %(num)s trustees.", limit))
         )
 
 
@@ -237,8 +238,8 @@ class UploadForm(ImportForm):
         if chosen == shares:
             return True
         message = _ln(
-            "The file made %(num)d share: give each share to one trustee, and no more.",
-            "The file made %(num)d shares: give each share to one trustee, and no more.",
+            "The file made %(num)s share: give each share to one trustee, and no more.",
+            "The file made %(num)s shares: give each share to one trustee, and no more.",
             shares,
         )
         fields = self.share_fields()
@@ -258,7 +259,7 @@ def upload_form(eligible: Sequence[Membership]) -> UploadForm:
         setattr(
             Bound,
             f"share_{number}",
-            SelectField(_l("Share %(number)d", number=number), validate_choice=False),
+            SelectField(_l("Share %(number)s", number=lazy_number(number)), validate_choice=False),
         )
     form = Bound()
     form.slots, form.eligible = slots, list(eligible)

@@ -27,6 +27,7 @@ from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
+from consult.i18n.numbers import lazy_number
 from consult.sealed import crypto, services
 from consult.sealed import reshare as reshare_service
 from consult.sealed.ceremony import eligible_trustees
@@ -113,7 +114,7 @@ def reshare_form(key: SealingKey, eligible: Sequence[Membership]) -> ReshareForm
             Bound,
             f"share_{number}",
             TextAreaField(
-                _l("Share %(number)d of the current key", number=number),
+                _l("Share %(number)s of the current key", number=lazy_number(number)),
                 description=_l("All its words, in order, separated by spaces."),
                 render_kw={
                     "rows": 3,

@@ -17,6 +17,7 @@ from consult.audit.services import record
 from consult.consultations.models import Consultation, Status
 from consult.extensions import db
 from consult.forms import too_long
+from consult.i18n.numbers import lazy_number
 from consult.questionnaires import schema
 
 ADULTS, ALL_AGES = "adults", "all_ages"
@@ -28,9 +29,9 @@ AUDIENCES: dict[str, LazyString] = {
     ALL_AGES: _l("All ages: children say they are under 18 and confirm that they want to answer"),
 }
 BAD_HOLD_AFTER = _l(
-    "Enter a whole number from %(low)d to %(high)d.",
-    low=HOLD_AFTER_RANGE[0],
-    high=HOLD_AFTER_RANGE[1],
+    "Enter a whole number from %(low)s to %(high)s.",
+    low=lazy_number(HOLD_AFTER_RANGE[0]),
+    high=lazy_number(HOLD_AFTER_RANGE[1]),
 )
 
 

@@ -11,7 +11,7 @@ its request but its envelope.
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -29,6 +29,7 @@ from consult.errors import render_error
 from consult.extensions import csrf, db
 from consult.forms import required
 from consult.i18n.locales import display_name
+from consult.i18n.numbers import format_number, ngettext
 from consult.opcat.vocabulary import PLACES
 from consult.questionnaires.answers import CHOOSE_OFFERED, Submission
 from consult.questionnaires.schema import Channel
@@ -80,7 +81,7 @@ class VisitForm(FlaskForm):
         offered = jurisdiction_choices(consultation, consultation.document(), locale)
         self.jurisdiction.choices = [("", _("Chosen on each form")), *offered]
         self.hours.choices = [
-            (str(n), ngettext("%(num)d hour", "%(num)d hours", n))
+            (str(n), ngettext("%(num)s hour", "%(num)s hours", n))
             for n in range(1, visits.MAX_HOURS + 1)
         ]
         return self
@@ -232,7 +233,7 @@ class _EntryPage(_Page):
         """Seal (never held: one facilitator keys many forms), count, and start a blank form."""
         visits.enter_form(self.visit, submission, locale=self.locale, submission_key=self.key)
         db.session.commit()
-        flash(_("Form %(n)d entered.", n=self.visit.forms_entered), "success")
+        flash(_("Form %(n)s entered.", n=format_number(self.visit.forms_entered)), "success")
         url = url_for(
             ".enter",
             org=self.organisation.slug,
@@ -275,8 +276,8 @@ def close(
     db.session.commit()
     flash(
         ngettext(
-            "The visit session is closed: %(num)d form entered.",
-            "The visit session is closed: %(num)d forms entered.",
+            "The visit session is closed: %(num)s form entered.",
+            "The visit session is closed: %(num)s forms entered.",
             count,
         ),
         "success",

@@ -163,7 +163,7 @@ def test_a_passage_is_never_longer_than_the_answer(
     assert propose(page, world["sealed"], "   ").status_code == 400
     assert "Type the passage to publish." in page.text
     assert propose(page, world["sealed"], "x", "n" * 1001).status_code == 400
-    assert "Use at most 1000 characters." in page.text
+    assert "Use at most 1,000 characters." in page.text
     assert stored(app) == []
     # A browser sends each line break as two characters: the whole answer still fits.
     assert propose(page, world["sealed"], TESTIMONY.replace("\n", "\r\n")).status_code == 302

@@ -235,7 +235,7 @@ LATER = TODAY + timedelta(days=2)
         ({"model": ""}, "model", "This field is required."),
         ({"model": "prison"}, "model", "Choose one of the options offered."),
         ({"model": "other", "option_key": None}, "model_description_en", "Describe"),
-        ({"model_description": {"en": "x" * 2001}}, "model_description_en", "at most 2000"),
+        ({"model_description": {"en": "x" * 2001}}, "model_description_en", "at most 2,000"),
         ({"option_key": ""}, "option", "Outside the options consulted"),
         ({"option_key": "ghost"}, "option", "Choose one of the options offered."),
         ({"places": []}, "places", "Tick at least one"),
@@ -247,7 +247,7 @@ LATER = TODAY + timedelta(days=2)
         ({"guarantees": {"telepathy": ("in_law", "1")}}, "guarantees", "Choose one"),
         ({"stages": {"operational": LATER}}, "stage_operational", "Enter a date between"),
         ({"stages": {"launched": TODAY}}, "stages", "Choose one of the options offered."),
-        ({"note": {"en": "x" * 5001}}, "note_en", "at most 5000"),
+        ({"note": {"en": "x" * 5001}}, "note_en", "at most 5,000"),
     ],
 )
 def test_every_field_is_checked(

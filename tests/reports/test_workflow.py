@@ -233,7 +233,7 @@ def test_a_threshold_below_the_floor_is_refused_and_the_texts_kept(
     assert "Enter a whole number, such as 5." in analyst.text
     assert NARRATIVE in html(analyst)
     assert prepare(analyst, narrative="x" * (services.TEXT_MAX + 1)).status_code == 400
-    assert "Use at most 20000 characters." in analyst.text
+    assert "Use at most 20,000 characters." in analyst.text
     with app.app_context():
         assert reports() == []
 

@@ -238,7 +238,7 @@ def test_a_file_holds_at_most_2000_invitations(app: Flask, organiser: Member) ->
     with app.test_request_context("/admin/"):
         consultation = db.session.scalar(select(Consultation))
         actor = db.session.get(User, organiser.user_id)
-        with pytest.raises(invitations.BadFile, match="at most 2000 invitations"):
+        with pytest.raises(invitations.BadFile, match="at most 2,000 invitations"):
             invitations.import_csv(consultation, (HEADER + rows).encode(), actor)
 
 

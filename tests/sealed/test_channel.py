@@ -609,9 +609,9 @@ def test_settings_refuse_bad_values(page: Page, make: Factory, login_as: Any) ->
         bad = {"audience": "everyone", "hold_after": value, "urgent_help_en": "x" * 1001}
         response = page.post(SETTINGS, bad, form_page=SETTINGS)
         assert response.status_code == 400
-        assert "Enter a whole number from 1 to 10000." in page.text
+        assert "Enter a whole number from 1 to 10,000." in page.text
         assert "Choose one of the answers offered." in page.text
-        assert "Use at most 1000 characters." in page.text
+        assert "Use at most 1,000 characters." in page.text
 
 
 def test_once_open_audience_and_receipts_are_fixed_contacts_audited(

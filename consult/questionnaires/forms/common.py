@@ -39,6 +39,7 @@ from consult.errors import Conflict, NotFound
 from consult.forms import REQUIRED, MultiCheckboxField, at_most
 from consult.i18n.content import resolve
 from consult.i18n.locales import display_name
+from consult.i18n.numbers import format_number
 from consult.questionnaires import schema, services
 from consult.questionnaires.schema import (
     YES_NO_CHOICES,
@@ -186,7 +187,13 @@ class Builder:
         """ "Q2: Do you…", the question shortened to fit a select."""
         text = self.resolve(question.text) or question.key
         short = text if len(text) <= 80 else f"{text[:79]}…"
-        return str(_l("Q%(number)d: %(text)s", number=self.numbers[question.key], text=short))
+        return str(
+            _l(
+                "Q%(number)s: %(text)s",
+                number=format_number(self.numbers[question.key]),
+                text=short,
+            )
+        )
 
     def answer_labels(self, question: Question) -> list[tuple[str, str]]:
         """``(value, label)`` of the answers a display condition on ``question`` may test."""
@@ -246,12 +253,12 @@ class RowForm(Form):
         validators=[at_most(40), key_format],
         render_kw={"autocomplete": "off", "dir": "ltr"},
     )
-    #: Heading of the row, with ``%(number)d``.
+    #: Heading of the row, with ``%(number)s`` (written the reader's way).
     heading: ClassVar[LazyString]
     default: ClassVar[str] = ""
 
-    def title(self, number: int) -> str:
-        return str(self.heading) % {"number": number}
+    def title(self, position: int) -> str:
+        return str(self.heading) % {"number": format_number(position)}
 
     def label_texts(self) -> dict[str, str]:
         return self["labels"].form.texts()

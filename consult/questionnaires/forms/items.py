@@ -164,14 +164,14 @@ def profile_form(builder: Builder, subdivisions: int) -> ProfileForm:
     Bound.custom_categories = rows_field(
         builder,
         _l("Categories of your own"),
-        _l("Category %(number)d"),
+        _l("Category %(number)s"),
         easy=False,
         stored=len(stored.custom_categories),
     )
     Bound.custom_jurisdictions = rows_field(
         builder,
         _l("Your list of jurisdictions"),
-        _l("Jurisdiction %(number)d"),
+        _l("Jurisdiction %(number)s"),
         easy=False,
         stored=len(stored.custom_jurisdictions),
     )

@@ -18,6 +18,7 @@ from wtforms.validators import AnyOf, ValidationError
 
 from consult.errors import NotFound
 from consult.forms import MultiCheckboxField, choices
+from consult.i18n.numbers import format_number
 from consult.opcat.vocabulary import GUARANTEES
 from consult.questionnaires.forms.common import (
     CHOOSE,
@@ -130,7 +131,9 @@ class QuestionForm(ItemForm):
     def validate_max_length(self, field: Field) -> None:
         high = TEXT_LIMITS[self.kind][1]
         if field.data and not (field.data.isdigit() and 1 <= int(field.data) <= high):
-            raise ValidationError(str(_l("Enter a whole number from 1 to %(max)d.", max=high)))
+            raise ValidationError(
+                str(_l("Enter a whole number from 1 to %(max)s.", max=format_number(high)))
+            )
 
     def validate_condition_op(self, field: Field) -> None:
         if self.condition_question.data and field.data not in OPS:
@@ -230,7 +233,7 @@ def question_form(
         Bound.choices = rows_field(
             builder,
             _l("Answers"),
-            _l("Answer %(number)d"),
+            _l("Answer %(number)s"),
             easy=True,
             stored=len(stored.choices) if stored else 2,
         )
@@ -328,9 +331,9 @@ def _question_choices(
 
 def _answers(builder: Builder, question: Question) -> list[tuple[str, str]]:
     """``(question|answer, "Q2: Yes")`` for each answer a condition on ``question`` can test."""
-    number = builder.numbers[question.key]
+    position = format_number(builder.numbers[question.key])
     return [
-        (f"{question.key}|{value}", str(_l("Q%(number)d: %(text)s", number=number, text=label)))
+        (f"{question.key}|{value}", str(_l("Q%(number)s: %(text)s", number=position, text=label)))
         for value, label in builder.answer_labels(question)
     ]
 
