@@ -207,3 +207,13 @@ def test_messages_made_in_python_choose_the_form_on_the_integer(
     with app.test_request_context("/admin/"), force_locale("en"):
         one_or_more = "invitation" if count == 1 else "invitations"
         assert str(lazy) == f"{written(count, 'en')} {one_or_more}"  # read when displayed
+
+
+@pytest.mark.parametrize(("count", "form"), [(0, "convites"), (1, "convite"), (2, "convites")])
+def test_portuguese_follows_the_european_plural_rule_of_its_wording(
+    app: Flask, count: int, form: str
+) -> None:
+    """The Portuguese catalog is written in European Portuguese, where zero takes the plural
+    ("0 convites"); Brazil's rule, Babel's default for ``pt``, would say "0 convite"."""
+    with app.test_request_context("/admin/"), force_locale("pt"):
+        assert ngettext("%(num)s invitation", "%(num)s invitations", count) == f"{count} {form}"
