@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from babel import UnknownLocaleError
+from babel.numbers import get_decimal_symbol
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -245,6 +247,68 @@ def _number(question: Question, document: Questionnaire, form: FormData) -> Resu
     if (low is not None and number < low) or (high is not None and number > high):
         return [], {name: _range_message(low, high)}
     return [AnswerRow(question.key, number=number)], {}
+
+
+#: Spaces and apostrophes people put between groups of digits ("12 345", "12’345").
+_GROUP_SPACES = re.compile(r"[\s\u00a0\u202f'’]")
+_TYPED = re.compile(r"([-+]?)(\d[\d.,]*)")
+_GROUPS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+
+
+def typed_number(text: str, locale: str) -> str | None:
+    """A number as a person at ``locale`` writes it ("12,345.5", "12 345,5", "12.345"), as
+    the form reads numbers ("12345.5"); ``None`` when it is written no known way.
+
+    Of the two separators, the last one written is the decimal one, and a separator written
+    more than once groups thousands. A single separator followed by exactly three digits
+    ("5,000", "5.000") means thousands where it is not the reader's decimal sign: 5000 in
+    English, 5 in French. Anything else with one separator is a decimal ("3,5", "3.5").
+    """
+    found = _TYPED.fullmatch(_GROUP_SPACES.sub("", text))
+    if found is None:
+        return None
+    sign, digits = found.groups()
+    separators = [c for c in digits if c in ".,"]
+    if not separators:
+        return sign + digits
+    last = separators[-1]
+    integer, _, fraction = digits.rpartition(last)
+    if len(set(separators)) == 1 and (len(separators) > 1 or _thousands(digits, locale)):
+        integer, fraction = digits, ""  # only groups of thousands
+    if any(c in ".," for c in fraction) or not integer:
+        return None
+    if any(c in ".," for c in integer) and not _GROUPS.fullmatch(integer):
+        return None
+    plain = integer.replace(",", "").replace(".", "")
+    return f"{sign}{plain}.{fraction}" if fraction else f"{sign}{plain}"
+
+
+def _thousands(digits: str, locale: str) -> bool:
+    """Whether one separator before exactly three digits groups thousands at ``locale``."""
+    if not _GROUPS.fullmatch(digits) or digits.startswith("0"):
+        return False
+    try:
+        decimal = get_decimal_symbol(locale)
+    except (UnknownLocaleError, ValueError):
+        decimal = "."
+    return digits[-4] != decimal
+
+
+def localized_numbers(
+    form: MultiDict[str, str], questions: Iterable[Question], locale: str
+) -> MultiDict[str, str]:
+    """``form`` with the answers to number questions as the form reads them, each read the
+    way people at ``locale`` write numbers (:func:`typed_number`); what cannot be read is
+    left as typed, for the question to say what is wrong."""
+    names = [field_name(q) for q in questions if q.type is QuestionType.NUMBER]
+    if not any(name in form for name in names):
+        return form
+    read = form.copy()
+    for name in names:
+        values = form.getlist(name)
+        if len(values) == 1 and (plain := typed_number(values[0], locale)) is not None:
+            read.setlist(name, [plain])
+    return read
 
 
 def _range_message(low: float | None, high: float | None) -> LazyString:

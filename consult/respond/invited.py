@@ -35,7 +35,13 @@ from consult.errors import LinkInvalid, NotFound
 from consult.extensions import csrf, db
 from consult.i18n.content import current_language
 from consult.opcat.vocabulary import STAKEHOLDERS
-from consult.questionnaires.answers import ProfileRules, Submission, clean_text, field_names
+from consult.questionnaires.answers import (
+    ProfileRules,
+    Submission,
+    clean_text,
+    field_names,
+    localized_numbers,
+)
 from consult.questionnaires.schema import Channel
 from consult.respond import flow as flows
 from consult.respond import services
@@ -342,7 +348,11 @@ class _InvitedPage(_Page):
         )
         flow = _InvitedFlow(document, questions, rules, MultiDict(), fixed)
         sent = request.method == "POST"
-        form = MultiDict(request.form) if sent else draft_form(invitation, flow.draft_names())
+        form = (
+            localized_numbers(MultiDict(request.form), questions, locale)
+            if sent
+            else draft_form(invitation, flow.draft_names())
+        )
         form.poplist("p-organisation")  # never asked: the invitation names the organisation
         for name, value in fixed.items():
             form.setlist(name, [value])

@@ -36,7 +36,7 @@ from consult.extensions import csrf, db
 from consult.i18n.content import current_language
 from consult.i18n.locales import is_ui_locale, negotiate
 from consult.opcat.vocabulary import NPM_MODELS, PLACES, SEALED_STAKEHOLDERS
-from consult.questionnaires.answers import Submission
+from consult.questionnaires.answers import Submission, localized_numbers
 from consult.questionnaires.schema import (
     CHANNEL_LABELS,
     CHANNELS,
@@ -212,7 +212,9 @@ def _page(
     if not questions:
         raise NotFound()
     locale = current_language()
-    form: MultiDict[str, str] = request.form if request.method == "POST" else MultiDict()
+    form: MultiDict[str, str] = MultiDict()
+    if request.method == "POST":
+        form = localized_numbers(request.form, questions, locale)
     flow = flows.Flow(
         document, questions, services.profile_rules(consultation, document, channel, locale), form
     )

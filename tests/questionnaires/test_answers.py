@@ -10,9 +10,11 @@ from consult.questionnaires.answers import (
     ProfileRules,
     clean_text,
     condition_met,
+    localized_numbers,
     read_profile,
     read_question,
     read_submission,
+    typed_number,
 )
 from consult.questionnaires.schema import Condition, ConditionOp, QuestionType
 from tests.factories import sample_questionnaire
@@ -142,6 +144,39 @@ def test_numbers_accept_a_decimal_comma_and_spaces() -> None:
     finally:
         question.integer = True
     assert errors == {} and rows == [AnswerRow("visits", number=12.5)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "read"),
+    [
+        ("5,000", "en", "5000"),  # thousands where the comma is not the decimal sign
+        ("5,000", "fr", "5.000"),  # a decimal where it is
+        ("5.000", "es", "5000"),
+        ("5.000", "en", "5.000"),
+        ("1,125", "zh", "1125"),
+        ("3,5", "en", "3.5"),  # one separator before other than three digits: a decimal
+        ("0,500", "en", "0.500"),
+        ("12 345,5", "fr", "12345.5"),
+        ("12\u202f345", "fr", "12345"),  # Babel's own French grouping space
+        ("12,345.5", "en", "12345.5"),
+        ("1.234,5", "en", "1234.5"),  # the last separator is the decimal one
+        ("1,234,567", "en", "1234567"),
+        ("1.234.567", "pt", "1234567"),
+        ("-7", "en", "-7"),
+        ("5,000", "xx", "5000"),  # a language Babel does not know: the decimal point
+    ],
+)
+def test_numbers_are_read_the_way_the_readers_language_writes_them(
+    typed: str, locale: str, read: str
+) -> None:
+    assert typed_number(typed, locale) == read
+
+
+@pytest.mark.parametrize("typed", ["twelve", "12,34,567", "1,2,3", ",5", "1.234.5,6.7", ""])
+def test_numbers_written_no_known_way_are_left_for_the_question_to_refuse(typed: str) -> None:
+    assert typed_number(typed, "en") is None
+    form = localized_numbers(MultiDict({"q-visits": typed}), [Q["visits"]], "en")
+    assert form["q-visits"] == typed
 
 
 @pytest.mark.parametrize(

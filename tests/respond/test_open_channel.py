@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -266,3 +267,23 @@ def test_no_easy_read_version_is_offered_without_easy_wording(page: Page, make: 
     asked = page.get(url + "?easy=1").get_data(as_text=True)
     assert "easy-read" not in asked and 'name="easy"' not in asked
     assert hidden(asked, "mode") == "page" and "[en] Preferred model" in asked
+
+
+@pytest.mark.parametrize(("lang", "typed", "number"), [("en", "1,000", None), ("fr", "1,000", 1)])
+def test_a_number_is_read_the_way_the_respondents_language_writes_it(
+    app: Flask, page: Page, make: Factory, lang: str, typed: str, number: float | None
+) -> None:
+    """ "1,000" is a thousand to an English reader (more than this question's 100: refused,
+    not stored as 1) and one to a French reader."""
+    make.consultation("acme", "npm-2027", ("en", "fr"), opened=True)
+    url = URL.format(lang=lang)
+    html = page.get(url).get_data(as_text=True)
+    data = {**FULL, "q-visits": typed, "submission_key": hidden(html, "submission_key")}
+    response = page.post(url, {**data, "mode": "page"}, form_page=url)
+    if number is None:
+        assert response.status_code == 400 and stored(app) == []
+        assert "Enter a number from 0 to 100." in page.text
+        return
+    assert response.status_code == 303
+    [(_saved, answers)] = stored(app)
+    assert [a.number for a in answers if a.question_key == "visits"] == [number]
