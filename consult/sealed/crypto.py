@@ -268,13 +268,24 @@ def pad(payload: Mapping[str, Any], size: int) -> bytes:
 
 
 def unpad(plaintext: bytes) -> dict[str, Any]:
+    return parse(unpadded(plaintext))
+
+
+def unpadded(plaintext: bytes) -> bytes:
+    """The canonical JSON inside ``len || JSON || zeros``, or :class:`EnvelopeInvalid`."""
     length = int.from_bytes(plaintext[:LENGTH_PREFIX], "big")
     body, padding = (
         plaintext[LENGTH_PREFIX : LENGTH_PREFIX + length],
         plaintext[LENGTH_PREFIX + length :],
     )
-    if LENGTH_PREFIX + length > len(plaintext) or any(padding):
+    # Zeros compared at once: ``any(padding)`` took a third of the time of opening one.
+    if LENGTH_PREFIX + length > len(plaintext) or padding != bytes(len(padding)):
         raise EnvelopeInvalid("bad padding")
+    return body
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    """The payload that :func:`unpadded` gave, or :class:`EnvelopeInvalid`."""
     try:
         payload = json.loads(body)
     except ValueError:
@@ -301,6 +312,10 @@ class Opener:
 
     def open(self, envelope: Envelope, envelope_info: bytes) -> dict[str, Any]:
         """The payload of ``envelope``, or :class:`EnvelopeInvalid` for any failure."""
+        return parse(self.open_body(envelope, envelope_info))
+
+    def open_body(self, envelope: Envelope, envelope_info: bytes) -> bytes:
+        """The payload's JSON, unparsed (:func:`parse` reads it), or :class:`EnvelopeInvalid`."""
         if envelope.suite != SUITE_ID:
             raise EnvelopeInvalid("unknown suite")
         if envelope.key_id != self.key_id:
@@ -309,7 +324,7 @@ class Opener:
             plaintext = _SUITE.decrypt(envelope.ciphertext, self._key, info=envelope_info)
         except (InvalidTag, ValueError):
             raise EnvelopeInvalid("does not open") from None
-        return unpad(plaintext)
+        return unpadded(plaintext)
 
 
 def open_envelope(envelope: Envelope, private: bytes, envelope_info: bytes) -> dict[str, Any]:
