@@ -72,6 +72,11 @@ class Checker:
             q.key: {} for q in self.questions
         }
         self._profiles: dict[Values, ProfileAnswers | None] = {}
+        #: What :meth:`check` needs of each question, in the form's order, looked up once.
+        self._plan = [
+            (q, q.key, q.condition, q.type in TEXT_TYPES, self._verdicts[q.key])
+            for q in self.questions
+        ]
 
     def check(self, profile: ProfileAnswers, rows: Iterable[Sequence[Any]]) -> Submission | None:
         """The answers as the form reads them, or ``None`` if the form would not give them.
@@ -84,33 +89,29 @@ class Checker:
         if not self.by_question:
             return self._whole_form(profile, grouped)
         answers: dict[str, list[AnswerRow]] = {}
-        for question in self.questions:
-            got = tuple(grouped.pop(question.key, ()))
-            if not condition_met(question.condition, answers):
+        for question, key, condition, text, known in self._plan:
+            found = grouped.pop(key, None)
+            got = () if found is None else tuple(found)
+            if condition is not None and not condition_met(condition, answers):
                 if got:  # a hidden question's answer: the form drops it
                     return None
                 continue
-            read = self._question(question, got)
+            if text and got:  # free text: never kept
+                read = _one_text(question, got) or self._read(question, got)
+            else:
+                read = known.get(got, _UNKNOWN)
+                if read is _UNKNOWN:
+                    read = self._read(question, got)
+                    if len(known) < REMEMBERED:
+                        known[got] = read
             if read is None:
                 return None
             if read:
-                answers[question.key] = read
+                answers[key] = read
         if grouped:  # answers to questions this channel does not ask
             return None
         checked = self._profile(profile)
         return Submission(checked, answers) if checked is not None else None
-
-    def _question(self, question: Question, got: tuple[Values, ...]) -> list[AnswerRow] | None:
-        """The rows the form reads from ``got`` if they are ``got`` itself, else ``None``."""
-        if question.type in TEXT_TYPES and got:  # free text: never kept
-            return _one_text(question, got) or self._read(question, got)
-        known = self._verdicts[question.key]
-        if got in known:
-            return known[got]
-        found = self._read(question, got)
-        if len(known) < REMEMBERED:
-            known[got] = found
-        return found
 
     def _read(self, question: Question, got: tuple[Values, ...]) -> list[AnswerRow] | None:
         own = self._own[question.key]
@@ -149,6 +150,9 @@ class Checker:
             return None
         return read
 
+
+#: A verdict not remembered yet (``None`` is one: refused).
+_UNKNOWN: Any = object()
 
 #: Which value of a row names the form field, for questions with one field per item.
 _ITEM = {QuestionType.RANKING: 2, QuestionType.MATRIX: 1}
