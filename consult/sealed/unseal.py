@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,18 +93,44 @@ def open_all(
     ``envelopes`` must already come in the shuffled order. Rejections are counted and their
     ids kept; nothing about them (no plaintext, no reason) is logged.
     """
+    return counted(opened_in_turn(envelopes, private, info, admitting(admit)), tally)
+
+
+def admitting(admit: Admit) -> Callable[[bytes], Any]:
+    """What becomes of an opened payload's JSON: parsed, then ``admit``'s value or ``None``
+    (:class:`crypto.EnvelopeInvalid` if it does not parse)."""
+
+    def then(body: bytes) -> Any:
+        return admit(crypto.parse(body))
+
+    return then
+
+
+def opened_in_turn(
+    envelopes: Iterable[Sealed], private: bytes, info: bytes, then: Callable[[bytes], Any]
+) -> Generator[tuple[Sealed, Any], None, None]:
+    """Each envelope with ``then`` of its payload's JSON, or ``None`` if it does not open (or
+    ``then`` raises :class:`crypto.EnvelopeInvalid`), in their order.
+    :func:`consult.sealed.alongside.opened` gives the same from a second process."""
     opener = crypto.Opener(private)
     for sealed in envelopes:
+        try:
+            value = then(opener.open_body(sealed.envelope(), info))
+        except crypto.EnvelopeInvalid:
+            value = None
+        yield sealed, value
+    del opener
+
+
+def counted(opened: Iterable[tuple[Sealed, Any]], tally: Tally) -> Iterator[tuple[Any, bool]]:
+    """The values kept (not ``None``), each with whether its envelope was held, counted in
+    ``tally`` as :func:`open_all` says."""
+    for sealed, value in opened:
         tally.received += 1
         tally.held += sealed.held
-        try:
-            admitted = admit(opener.open(sealed.envelope(), info))
-        except crypto.EnvelopeInvalid:
-            admitted = None
-        if admitted is None:
+        if value is None:
             tally.rejected += 1
             tally.rejected_ids.append(sealed.id)
             continue
         tally.opened += 1
-        yield admitted, sealed.held
-    del opener
+        yield value, sealed.held

@@ -11,8 +11,8 @@ import base64
 import gc
 import json
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from functools import cache
 from typing import Any
 
@@ -24,16 +24,28 @@ from consult.audit.services import record
 from consult.consultations.models import Consultation, Phase, Status
 from consult.errors import Conflict, ValidationFailed
 from consult.extensions import db
-from consult.questionnaires.answers import Submission
 from consult.questionnaires.schema import Channel
 from consult.respond import services as respond
 from consult.respond.models import Answer, Response
-from consult.sealed import admission, crypto, payload
+from consult.sealed import admission, alongside, crypto, payload
 from consult.sealed.models import Envelope, SealingKey
 from consult.sealed.services import NoKey, sealing_key
-from consult.sealed.unseal import Sealed, Tally, open_all, private_key, set_digest, shuffled
+from consult.sealed.unseal import (
+    Sealed,
+    Tally,
+    admitting,
+    counted,
+    opened_in_turn,
+    private_key,
+    set_digest,
+    shuffled,
+)
 
+#: Envelopes read at a time.
 BATCH = 500
+#: Responses written at a time: few enough that the process opening envelopes
+#: (:mod:`consult.sealed.alongside`) has work queued for as long as a batch takes to write.
+STORE_BATCH = 200
 EXPORT_FORMAT = "consult-envelopes/1"
 OPENED_FORMAT = "consult-opened/1"
 
@@ -61,7 +73,11 @@ def ready(consultation: Consultation) -> None:
 
 
 def unseal(consultation: Consultation, shares: Iterable[str], actor: User | None) -> Tally:
-    """Open every envelope of ``consultation`` with ``shares``, in one sitting (flushed)."""
+    """Open every envelope of ``consultation`` with ``shares``, in one sitting (flushed).
+
+    With many envelopes, a forked process opens and checks them while this one stores the
+    answers (:mod:`consult.sealed.alongside`): the same answers in the same order, or, if it
+    cannot, they are opened here."""
     ready(consultation)
     key = _key(consultation)
     try:
@@ -72,11 +88,13 @@ def unseal(consultation: Consultation, shares: Iterable[str], actor: User | None
         raise UnsealFailed(_share_message(error)) from None
     tally = Tally()
     where = crypto.info(str(consultation.uuid), consultation.version or "", key.key_id)
-    _store(
-        consultation, open_all(_stored(consultation), private, where, admitter(consultation), tally)
-    )
+    ids, digest = _shuffled_ids(consultation)
+    opening = alongside.opened if alongside.worthwhile(len(ids)) else opened_in_turn
+    then = admitting(admitter(consultation))
+    with closing(opening(_stored(ids), private, where, then)) as opened:
+        _store(consultation, counted(opened, tally))
     del private
-    _finish(consultation, actor, tally, "in_app")
+    _finish(consultation, actor, tally, "in_app", digest)
     return tally
 
 
@@ -94,11 +112,16 @@ def _key(consultation: Consultation) -> SealingKey:
     return key
 
 
-def _stored(consultation: Consultation) -> Iterator[Sealed]:
-    """The consultation's envelopes in a fresh shuffled order, a batch at a time."""
-    ids = shuffled(
-        db.session.scalars(select(Envelope.id).where(Envelope.consultation_id == consultation.id))
-    )
+def _shuffled_ids(consultation: Consultation) -> tuple[list[str], str]:
+    """The ids of the consultation's envelopes in a fresh shuffled order, and the digest of
+    the set (:func:`envelope_digest`), from one reading of the table."""
+    query = select(Envelope.id, Envelope.sha256).where(Envelope.consultation_id == consultation.id)
+    rows = db.session.execute(query).all()
+    return shuffled(row.id for row in rows), set_digest(row.sha256 for row in rows)
+
+
+def _stored(ids: list[str]) -> Iterator[Sealed]:
+    """The envelopes of ``ids`` in that order, read a batch at a time."""
     columns = (Envelope.id, Envelope.suite, Envelope.key_id, Envelope.ciphertext, Envelope.sha256)
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -108,37 +131,62 @@ def _stored(consultation: Consultation) -> Iterator[Sealed]:
             yield Sealed(*rows.pop(envelope_id))
 
 
-def admitter(consultation: Consultation) -> Any:
+#: What :func:`admitter` makes of an admitted payload, and :func:`_store` stores: the channel,
+#: the language, the profile's category, jurisdiction and place (``None`` when empty), and
+#: the rows, each the six values of an :class:`AnswerRow`. Plain values, cheap to pass from
+#: the process that opens envelopes (:mod:`consult.sealed.alongside`).
+Admitted = tuple[Channel, str, str, str | None, str | None, list[tuple[Any, ...]]]
+
+
+def admitter(consultation: Consultation) -> Callable[[dict[str, Any]], Admitted | None]:
     """Checks an opened payload against the consultation's frozen questionnaire, as the form
     of its channel would (:mod:`consult.sealed.admission`); ``None`` refuses it."""
     document = consultation.document()
     version, offered = consultation.version, frozenset(consultation.offered_locales)
     checkers = {
-        channel: admission.Checker(
-            document,
-            respond.questions_for(document, channel),
-            # The rules' keys are the same in every language: only their labels differ.
-            respond.profile_rules(consultation, document, channel, consultation.default_locale),
+        str(channel): (
+            channel,
+            admission.Checker(
+                document,
+                respond.questions_for(document, channel),
+                # The rules' keys are the same in every language: only their labels differ.
+                respond.profile_rules(consultation, document, channel, consultation.default_locale),
+            ),
         )
         for channel in payload.SEALED_CHANNELS
     }
 
-    def admit(body: dict[str, Any]) -> tuple[Channel, str, Submission] | None:
+    def admit(body: dict[str, Any]) -> Admitted | None:
         try:
-            channel = Channel(body["channel"])
+            found = checkers.get(body["channel"])
             locale = body["locale"]
             profile, rows = payload.read_profile(body), body["answers"]
         except (KeyError, TypeError, ValueError):
             return None
-        checker = checkers.get(channel)
         if (
-            checker is None  # not a sealed channel
+            found is None  # not a sealed channel
             or body.get("version") != version
+            or type(locale) is not str
             or locale not in offered  # the forms speak no other language
         ):
             return None
+        channel, checker = found
         checked = checker.check(profile, rows)
-        return (channel, locale, checked) if checked is not None else None
+        if checked is None:
+            return None
+        kept = checked.profile
+        return (
+            channel,
+            locale,
+            kept.category,
+            kept.jurisdiction or None,
+            kept.place or None,
+            [
+                (a.question_key, a.item_key, a.choice_key, a.rank, a.number, a.text)
+                for found_rows in checked.answers.values()
+                for a in found_rows
+            ],
+        )
 
     return admit
 
@@ -163,29 +211,28 @@ RESPONSE_COLUMNS = (
 ANSWER_COLUMNS = ("response_id", "question_key", "item_key", "choice_key", "rank", "number", "text")
 
 
-def _store(
-    consultation: Consultation, admitted: Iterable[tuple[tuple[Channel, str, Submission], bool]]
-) -> None:
+def _store(consultation: Consultation, admitted: Iterable[tuple[Admitted, bool]]) -> None:
     """Insert the admitted answers a batch at a time (two bulk statements per batch), in the
     order they come: a response has no date, and a random id."""
     responses: list[tuple[Any, ...]] = []
     answers: list[tuple[Any, ...]] = []
-    version = consultation.version or ""
+    version, consultation_id = consultation.version or "", consultation.id
+    # The id as the driver takes it, once per response rather than once per answer.
+    stored_id = _converter(Response.__table__, "id")
     with _heap_set_aside():
-        for (channel, locale, submission), held in admitted:
-            response_id = uuid.uuid4()
-            profile = submission.profile
+        for (channel, locale, category, jurisdiction, place, rows), held in admitted:
+            stored = stored_id(uuid.uuid4())
             responses.append(
                 (
-                    response_id,
-                    consultation.id,
+                    stored,
+                    consultation_id,
                     channel,
                     version,
                     locale,
                     None,  # received_on: sealed answers carry no date at all
-                    profile.category,
-                    profile.jurisdiction or None,
-                    profile.place or None,
+                    category,
+                    jurisdiction,
+                    place,
                     None,  # declared_organisation: nobody is named on a sealed channel
                     None,  # submission_key_hash: the envelope's is not carried over
                     None,  # answers_digest
@@ -193,42 +240,51 @@ def _store(
                     False,  # publication_consent
                 )
             )
-            answers.extend(
-                (response_id, r.question_key, r.item_key, r.choice_key, r.rank, r.number, r.text)
-                for r in submission.rows
-            )
-            if len(responses) >= BATCH:
+            answers.extend([(stored, *row) for row in rows])
+            if len(responses) >= STORE_BATCH:
                 _insert(responses, answers)
         _insert(responses, answers)
 
 
 def _insert(responses: list[tuple[Any, ...]], answers: list[tuple[Any, ...]]) -> None:
     if responses:
-        _executemany(Response.__table__, RESPONSE_COLUMNS, responses)
+        _executemany(Response.__table__, RESPONSE_COLUMNS, responses, "id")
     if answers:
-        _executemany(Answer.__table__, ANSWER_COLUMNS, answers)
+        _executemany(Answer.__table__, ANSWER_COLUMNS, answers, "response_id")
     responses.clear()
     answers.clear()
 
 
-def _executemany(table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def _converter(table: Table, column: str) -> Any:
+    """The function that makes a value of ``column`` what the driver takes."""
+    convert = table.c[column].type.bind_processor(db.session.connection().dialect)
+    return convert if convert is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _executemany(
+    table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]], converted: str
+) -> None:
     """The driver's executemany of ``rows``, each value converted as SQLAlchemy converts it
     for this database (a UUID as SQLite's hex text, an enum as its value…), so the stored
     rows are the same as a Core insert's, without its per-row bookkeeping (half the time of
-    a batch went there)."""
+    a batch went there). The values of the column ``converted`` are converted already.
+
+    Values are converted a column at a time: the rows turned into columns and back are
+    tuples made in C, where a row at a time took a Python loop for each."""
     connection = db.session.connection()
     sql, positional, converters = _driver_insert(table, columns, connection.dialect)
-    if converters:
-        rows = [_converted(row, converters) for row in rows]
+    converting = [(index, convert) for index, convert in converters if columns[index] != converted]
+    if converting:
+        values = list(zip(*rows, strict=True))
+        for index, convert in converting:
+            values[index] = tuple(map(convert, values[index]))
+        rows = list(zip(*values, strict=True))
     parameters = rows if positional else [dict(zip(columns, row, strict=True)) for row in rows]
     connection.exec_driver_sql(sql, parameters)
-
-
-def _converted(row: tuple[Any, ...], converters: tuple[tuple[int, Any], ...]) -> tuple[Any, ...]:
-    values = list(row)
-    for index, convert in converters:
-        values[index] = convert(values[index])
-    return tuple(values)
 
 
 @contextmanager
@@ -265,7 +321,9 @@ def _driver_insert(
     return str(compiled), bool(compiled.positional), converters
 
 
-def _finish(consultation: Consultation, actor: User | None, tally: Tally, how: str) -> None:
+def _finish(
+    consultation: Consultation, actor: User | None, tally: Tally, how: str, digest: str
+) -> None:
     consultation.status = Status.UNSEALED
     db.session.flush()
     record(
@@ -273,7 +331,7 @@ def _finish(consultation: Consultation, actor: User | None, tally: Tally, how: s
         f"consultation:{consultation.uuid}",
         organisation_id=consultation.organisation_id,
         actor_id=actor.id if actor else None,
-        details={**tally.as_dict(), "digest": envelope_digest(consultation), "how": how},
+        details={**tally.as_dict(), "digest": digest, "how": how},
     )
 
 
@@ -340,7 +398,8 @@ def import_opened(consultation: Consultation, lines: Iterable[str], actor: User 
         consultation.uuid
     ):
         raise ImportRefused(_l("This file was opened for another consultation."))
-    if header.get("digest") != envelope_digest(consultation):
+    digest = envelope_digest(consultation)
+    if header.get("digest") != digest:
         raise ImportRefused(
             _l(
                 "This file does not match the envelopes stored here: export "
@@ -353,7 +412,7 @@ def import_opened(consultation: Consultation, lines: Iterable[str], actor: User 
     _store(consultation, _admitted_lines(rows, admit, tally, summary))
     tally.rejected += int(summary.get("rejected", 0))
     tally.received = tally.opened + tally.rejected
-    _finish(consultation, actor, tally, "offline")
+    _finish(consultation, actor, tally, "offline", digest)
     return tally
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -322,3 +323,51 @@ def test_forged_payloads_are_refused_counted_and_stop_nothing(
         assert sum(stored.values()) == 10
         assert stored[("sealed", "family", "south", None, "en", False, (tuple(model),))] == 1
         assert all(locale in ("en", "ar") for (_c, _g, _j, _p, locale, _h, _a) in stored)
+
+
+def test_a_second_process_opens_the_same_answers(
+    app: Flask,
+    closed: tuple[str, tuple[str, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Many envelopes are opened by a forked process while this one stores: same answers,
+    same counts, the same envelope refused, and the same audit event."""
+    _slug, shares = closed
+    with app.app_context():
+        consultation = the(app)
+        _seal_forged(consultation, {"format": 1, "version": consultation.version})
+        victim = db.session.scalars(select(Envelope).order_by(Envelope.id)).first()
+        assert victim is not None
+        data = bytearray(victim.ciphertext)
+        data[-20] ^= 0x01
+        db.session.execute(
+            update(Envelope).where(Envelope.id == victim.id).values(ciphertext=bytes(data))
+        )
+        db.session.commit()
+
+        def unsealed() -> tuple[object, ...]:
+            tally = unsealing.unseal(the(app), shares[:2], None)
+            event = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "sealed.unsealed")
+            ).one()
+            found = (tally.as_dict(), sorted(tally.rejected_ids), results(), event.details)
+            db.session.rollback()
+            return found
+
+        here = unsealed()
+        assert here[0] == {"received": 10, "opened": 8, "rejected": 2, "held": 1}
+        forks = []
+        monkeypatch.setattr(unsealing.alongside, "worthwhile", lambda count: True)
+        monkeypatch.setattr(unsealing.alongside, "PIECE_ENVELOPES", 2)
+        real = unsealing.alongside._Worker
+
+        class Counted(real):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: object) -> None:
+                super().__init__(*args)
+                forks.append(self.process.pid)
+
+        monkeypatch.setattr(unsealing.alongside, "_Worker", Counted)
+        with caplog.at_level(logging.WARNING):
+            assert unsealed() == here
+        assert len(forks) == 1 and caplog.text == ""
