@@ -5,12 +5,15 @@ with a sealing key, an invitation and a kiosk visit session; each page is fetche
 without JavaScript reaches it, through Flask's test client. A page's weight is its HTML plus
 every stylesheet, image, icon and script it links to under ``/static/`` (each counted once per
 page, as a browser with an empty cache loads them). Target: at most 60 KB (60,000 bytes), and
-not one ``<script>`` (every page works without JavaScript, so none is needed).
+no ``<script>`` (every page works without JavaScript, so none is needed), except on the kiosk's
+pages: one deferred script from ``/static/``, which only adds the warning before the kiosk goes
+back to its start (``static/js/kiosk.js``, WCAG 2.2.1), counted in their weight.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from common import absolute, say
@@ -28,7 +31,9 @@ from tests.factories import Factory
 SLUG = "bench-pages"
 TARGET_BYTES = 60_000
 LINKED = re.compile(r'<(?:link|img|script)\b[^>]*?(?:href|src)="(/static/[^"?#]+)')
-SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
+SCRIPT = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
+#: The scripts a page may load, by page name prefix: deferred, from this app's static files.
+ALLOWED_SCRIPTS = {"kiosk_": ['<script src="/static/js/kiosk.js" defer>']}
 
 
 def measure(app: Any) -> dict[str, dict[str, Any]]:
@@ -37,7 +42,7 @@ def measure(app: Any) -> dict[str, dict[str, Any]]:
     entries = {}
     for name, fetch in _pages(app, token, ticket).items():
         html = fetch()
-        entries[f"page.{name}"] = _weigh(app, html)
+        entries[f"page.{name}"] = _weigh(app, html, _allowed_scripts(name))
         entry = entries[f"page.{name}"]
         say(
             f"page.{name:<22}: {entry['value'] / 1000:6.1f} KB (HTML {entry['html_bytes']:,}, "
@@ -109,7 +114,11 @@ def _ok(response: Any) -> str:
     return str(response.get_data(as_text=True))
 
 
-def _weigh(app: Any, html: str) -> dict[str, Any]:
+def _allowed_scripts(name: str) -> list[str]:
+    return next((tags for prefix, tags in ALLOWED_SCRIPTS.items() if name.startswith(prefix)), [])
+
+
+def _weigh(app: Any, html: str, allowed_scripts: list[str]) -> dict[str, Any]:
     client = app.test_client()
     linked = {}
     for path in sorted(set(LINKED.findall(html))):
@@ -119,13 +128,13 @@ def _weigh(app: Any, html: str) -> dict[str, Any]:
         response.close()
     html_bytes = len(html.encode())
     total = html_bytes + sum(linked.values())
-    scripts = len(SCRIPT.findall(html))
+    scripts = SCRIPT.findall(html)
     entry = absolute(total, TARGET_BYTES, "bytes")
-    entry["met"] = entry["met"] and scripts == 0
+    entry["met"] = entry["met"] and Counter(scripts) <= Counter(allowed_scripts)
     return {
         **entry,
         "html_bytes": html_bytes,
         "linked_bytes": sum(linked.values()),
         "linked": linked,
-        "script_tags": scripts,
+        "script_tags": len(scripts),
     }

@@ -6,10 +6,10 @@ device and sets a *kiosk ticket*: a cookie signed with the app's secret, HttpOnl
 SameSite=Strict, naming only the consultation and the session, that lives no longer than the
 visit. With it, ``/<lang>/kiosk`` shows that consultation's sealed form and nothing else: the
 first page, the questions one at a time, then a thank-you screen that returns to the start by
-itself. Every page also returns to the start after a while without an answer (a
-``<meta http-equiv="refresh">``: no JavaScript), so a half-answered form is lost rather than
-shown to the next person. No answer is ever put in a cookie, each thank-you forgets the
-respondent's CSRF secret, and every response asks the browser to keep no copy.
+itself. Every page also returns to the start after a while without an answer, so a
+half-answered form is lost rather than shown to the next person (:class:`Timeout`). No answer is
+ever put in a cookie, each thank-you forgets the respondent's CSRF secret, and every response
+asks the browser to keep no copy.
 
 The ticket only makes ``/kiosk`` usable; the rest of the site behaves as for anyone. It is
 checked on every request (signature, age, and that its session is still open and still a
@@ -77,6 +77,11 @@ IDLE_SECONDS = 300
 WRITING_SECONDS = 900
 #: Seconds the thank-you screen stays.
 THANKS_SECONDS = 10
+#: Where scripts run, the seconds of warning before a page returns, during which one button
+#: gives it its whole time again; the thank-you screen's is shorter, after its own time (WCAG
+#: 2.2.1 asks for at least 20 seconds to answer a warning).
+WARNING_SECONDS = 60
+THANKS_WARNING_SECONDS = 20
 #: Templates the kiosk renders in place of the site's own (the page frame, with its links).
 FRAMES = {"base.html": "kiosk/base.html"}
 TEMPLATES_KEY = "consult.kiosk_templates"
@@ -86,6 +91,29 @@ SIGNED_IN = _l(
     "Someone is signed in to the organiser area on this device. To use it as a kiosk, unlock "
     "it again from the visit session's page: that signs them out."
 )
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """When a kiosk page returns to its start by itself, emptied of any answer.
+
+    Without JavaScript a ``<meta http-equiv="refresh">`` in ``<noscript>`` returns after
+    ``seconds``, with no warning. Where scripts run, ``static/js/kiosk.js`` returns instead,
+    after :attr:`scripted` seconds without a key, touch or pointer, and shows a warning with a
+    countdown for the last ``warning`` of them, whose "I need more time" starts the count again
+    as often as asked (WCAG 2.2.1). The script never returns sooner than the refresh would: a
+    page whose time is no longer than its warning (the thank-you screen) gets the warning after
+    its time. More time needs nothing from the server: the ticket lasts until the visit ends,
+    the form's CSRF token for hours, and an expired one gives the form back with its answers.
+    """
+
+    seconds: int
+    warning: int
+
+    @property
+    def scripted(self) -> int:
+        """Seconds without activity before the script returns to the start."""
+        return self.seconds if self.seconds > self.warning else self.seconds + self.warning
 
 
 # The ticket --------------------------------------------------------------------------------
@@ -223,7 +251,7 @@ def _start_page(
         status,
         form=form,
         errors=errors or {},
-        refresh_after=IDLE_SECONDS,
+        timeout=Timeout(IDLE_SECONDS, WARNING_SECONDS),
         **first_page_context(consultation),
     )
 
@@ -278,7 +306,8 @@ def thanks() -> HTTPResponse | tuple[str, int]:
         return _locked()
     session.clear()
     consultation = _public(visit.consultation.slug)
-    return _render("kiosk/thanks.html", consultation=consultation, refresh_after=THANKS_SECONDS)
+    timeout = Timeout(THANKS_SECONDS, THANKS_WARNING_SECONDS)
+    return _render("kiosk/thanks.html", consultation=consultation, timeout=timeout)
 
 
 @bp.post("/kiosk/lock")
@@ -330,7 +359,7 @@ class _KioskPage(_SealedPage):
         writing = question is not None and question.type in TEXT_TYPES
         return {
             **super().context(step),
-            "refresh_after": WRITING_SECONDS if writing else IDLE_SECONDS,
+            "timeout": Timeout(WRITING_SECONDS if writing else IDLE_SECONDS, WARNING_SECONDS),
         }
 
     def store(self, submission: Submission) -> HTTPResponse | tuple[str, int]:

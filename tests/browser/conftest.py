@@ -323,3 +323,12 @@ def sign_in(context: BrowserContext, email: str) -> Page:
     page.wait_for_load_state()
     assert "/admin/login" not in page.url, f"{email} could not sign in"
     return page
+
+
+def unlock_kiosk(context: BrowserContext, visit: int) -> Page:
+    """Turn ``context`` into a kiosk, as a facilitator does from their visit's page."""
+    page = sign_in(context, "facilitator@demo.example")
+    page.goto(f"/admin/{ORG}/consultations/{OPEN}/visits/{visit}")
+    page.locator(f"form[action$='/visits/{visit}/kiosk'] [type=submit]").click()
+    page.wait_for_url("**/kiosk")
+    return page

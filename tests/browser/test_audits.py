@@ -2,7 +2,8 @@
 every public page.
 
 The pages come from the app's URL map (:mod:`tests.browser.pages`), each visited by the first
-of the visitors below that may see it: nobody, then each demo role, then a kiosk.
+of the visitors below that may see it: nobody, then each demo role, then a kiosk. No violation
+and no HTML error is accepted, on any page.
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
 from tests.browser import pages
 from tests.browser.audit import axe_violations, describe, html_errors
-from tests.browser.conftest import OPEN, ORG, LiveServer, sign_in
+from tests.browser.conftest import LiveServer, sign_in, unlock_kiosk
 
 #: The demo accounts that, between them, may see every organiser page.
 VISITORS = (
@@ -27,24 +27,6 @@ VISITORS = (
     "analyst@demo.example",
     "publisher@demo.example",
 )
-#: Violations accepted for now, by rule and URL part, each with its reason. Keep this empty.
-#: The kiosk returns to its start after a while without an answer (and 10 s after the thanks),
-#: so that nobody's half-answered form is shown to the next person; without JavaScript only a
-#: ``<meta http-equiv="refresh">`` can do it, and it gives no warning nor a way to extend the
-#: time (WCAG 2.2.1). Open: a warning with "I need more time" for kiosks that run scripts.
-ACCEPTED = {("meta-refresh", "/kiosk")}
-
-
-#: HTML errors accepted for now, by message and URL part. Keep this empty.
-ACCEPTED_HTML: set[tuple[str, str]] = set()
-
-
-def accepted_html(url: str, error: str) -> bool:
-    return any(message in error and part in url for message, part in ACCEPTED_HTML)
-
-
-def accepted(url: str, violation: dict[str, Any]) -> bool:
-    return any(rule == violation["id"] and part in url for rule, part in ACCEPTED)
 
 
 @dataclass
@@ -65,15 +47,6 @@ class Found:
     pages: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unreached: list[str] = field(default_factory=list)
-
-
-def unlock_kiosk(context: BrowserContext, visit: int) -> Page:
-    """Turn ``context`` into a kiosk, as a facilitator does from their visit's page."""
-    page = sign_in(context, "facilitator@demo.example")
-    page.goto(f"/admin/{ORG}/consultations/{OPEN}/visits/{visit}")
-    page.locator(f"form[action$='/visits/{visit}/kiosk'] [type=submit]").click()
-    page.wait_for_url("**/kiosk")
-    return page
 
 
 @pytest.fixture
@@ -148,7 +121,7 @@ def test_every_page_passes_axe_wcag_22_aa(
         audited += 1
         if page.locator("html").get_attribute("lang") != lang:
             problems.append(f"{url}\n  the page does not say it is in {lang}")
-        if violations := [v for v in axe_violations(page) if not accepted(url, v)]:
+        if violations := axe_violations(page):
             problems.append(f"{url}\n{describe(violations)}")
     assert audited > 40
     assert not problems and not unreached, report(unreached, problems, audited, "fail axe")
@@ -166,7 +139,6 @@ def test_public_pages_are_valid_html(
     assert len(sources) > 10
     with ThreadPoolExecutor(max_workers=4) as pool:
         errors = dict(zip(sources, pool.map(html_errors, sources.values()), strict=True))
-    errors = {url: [e for e in found if not accepted_html(url, e)] for url, found in errors.items()}
     problems = [f"{url}\n  " + "\n  ".join(found) for url, found in errors.items() if found]
     assert not problems and not unreached, report(
         unreached, problems, len(sources), "are not valid HTML"

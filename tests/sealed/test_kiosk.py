@@ -47,7 +47,16 @@ from tests.sealed.test_channel import ANSWERS, SLUG, change, envelopes, open_all
 from tests.sealed.test_visits import FORM, VISITS, enter, open_session, visit_row
 
 KIOSK = "/en/kiosk"
-REFRESH = re.compile(r'<meta http-equiv="refresh" content="(\d+); url=([^"]+)">')
+#: Without JavaScript only: where scripts run, static/js/kiosk.js warns before it goes back.
+REFRESH = re.compile(
+    r'<noscript><meta http-equiv="refresh" content="(\d+); url=([^"]+)"></noscript>'
+)
+WARNING = re.compile(
+    r'<template id="kiosk-timeout" data-seconds="(\d+)" data-warning="(\d+)" data-url="([^"]+)">'
+    r"(.*?)</template>",
+    re.DOTALL,
+)
+SCRIPT = '<script src="/static/js/kiosk.js" defer></script>'
 
 
 # Helpers -----------------------------------------------------------------------------------
@@ -63,6 +72,18 @@ def refresh_of(response: TestResponse) -> tuple[int, str]:
     match = REFRESH.search(response.get_data(as_text=True))
     assert match, "no meta refresh"
     return int(match.group(1)), match.group(2)
+
+
+def warning_of(response: TestResponse) -> tuple[int, int, str, str]:
+    """The return of a page where scripts run: seconds, seconds of warning, where to, the
+    warning's markup. The script is loaded in the head, deferred, and alone."""
+    html = response.get_data(as_text=True)
+    head = html.split("</head>")[0]
+    assert head.count("<script") == 1 and SCRIPT in head
+    assert REFRESH.search(head), "the refresh without JavaScript belongs in the head"
+    match = WARNING.search(html)
+    assert match, "no warning"
+    return int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
 
 
 def addresses(html: str) -> list[str]:
@@ -209,6 +230,41 @@ def test_nothing_of_an_answer_is_kept_in_a_cookie(
             data = URLSafeTimedSerializer(SECRET, salt=SALT).loads(value)
             assert set(data) == {"consultation", "visit"}  # only what it names
     assert page.client.get_cookie("consult_session") is None  # the CSRF secret went too
+
+
+def test_kiosk_pages_warn_before_they_go_back_and_give_more_time_when_asked(
+    app: Flask, page: Page, facilitator: Member
+) -> None:
+    """WCAG 2.2.1: where scripts run, a translated warning with "I need more time" comes a
+    minute before a page goes back to the start (static/js/kiosk.js, tests/browser/
+    test_kiosk.py); never sooner than the refresh that does it without JavaScript."""
+    unlock(page)
+    first = page.get(KIOSK)
+    responses = [first, *answer_at_kiosk(page, ANSWERS)[:-1]]
+    for response in responses:
+        seconds, warning, url, dialog = warning_of(response)
+        assert (seconds, warning, url) in {(300, 60, KIOSK), (900, 60, KIOSK)}
+        assert refresh_of(response) == (seconds, KIOSK)
+        assert 'role="alertdialog"' in dialog and 'role="timer"' in dialog
+        assert "Do you need more time?" in dialog and ">I need more time</button>" in dialog
+        assert "Answers you have not sent will be deleted." in dialog
+    thanks = page.get("/en/kiosk/thanks")
+    seconds, warning, url, dialog = warning_of(thanks)
+    assert refresh_of(thanks) == (10, KIOSK)  # unchanged without JavaScript
+    assert (seconds, warning, url) == (30, 20, KIOSK)  # the warning comes after those 10 s
+    assert "Your answers are saved." in dialog and "I need more time" in dialog
+    script = page.client.get("/static/js/kiosk.js")
+    assert script.status_code == 200 and "javascript" in script.mimetype
+    assert b"kiosk-timeout" in script.get_data()
+    french = page.get("/fr/kiosk")
+    assert "besoin de plus de temps</button>" in warning_of(french)[3]
+    arabic = page.get("/ar/kiosk")
+    assert 'dir="rtl"' in arabic.get_data(as_text=True)
+    assert "أحتاج إلى وقت أطول" in warning_of(arabic)[3]
+    locked = Page(app.test_client()).get(KIOSK)
+    refused = page.client.post(KIOSK, data="x", content_type="text/plain")
+    for message in (locked, refused):  # a page with one message stays until someone leaves it
+        assert message.status_code in {403, 415} and "<script" not in message.get_data(as_text=True)
 
 
 def test_a_forged_expired_or_stale_ticket_gives_a_clear_page(
