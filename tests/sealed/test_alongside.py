@@ -64,7 +64,7 @@ def test_the_second_process_gives_what_opening_in_turn_gives(
 
     def then(body: bytes) -> Any:
         if slow and in_the_process(parent):
-            time.sleep(0.002)
+            time.sleep(0.01)
         value = numbered(body)
         return value if value is None else (*value, in_the_process(parent))
 
