@@ -17,6 +17,18 @@ from consult.i18n.numbers import lazy_ngettext as _ln
 REQUIRED = _l("This field is required.")
 
 
+def whole_number(text: str | None, digits: int = 9) -> int | None:
+    """``text`` as a whole number when it is one of at most ``digits`` decimal digits (in any
+    script: Arabic-Indic digits read too), else ``None``.
+
+    Not ``str.isdigit``: it accepts "¹" and "①", which ``int`` refuses; and a bound, since
+    ``int`` refuses more than 4,300 digits.
+    """
+    if text is None or not text.isdecimal() or len(text) > digits:
+        return None
+    return int(text)
+
+
 def required() -> InputRequired:
     return InputRequired(message=REQUIRED)
 

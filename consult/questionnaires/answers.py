@@ -22,7 +22,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from consult.forms import too_long
+from consult.forms import too_long, whole_number
 from consult.i18n.numbers import lazy_number
 from consult.opcat.vocabulary import PLACES
 from consult.questionnaires.schema import (
@@ -188,12 +188,13 @@ def _ranking(question: Question, document: Questionnaire, form: FormData) -> Res
         values = _values(form, name)
         if not values:
             continue
-        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= len(items):
+        rank = whole_number(values[0]) if len(values) == 1 else None
+        if rank is None or not 1 <= rank <= len(items):
             errors[name] = _l(
                 "Choose a rank from 1 to %(n)s, or leave it empty.", n=lazy_number(len(items))
             )
             continue
-        ranks[item] = int(values[0])
+        ranks[item] = rank
     seen: dict[int, str] = {}
     for item, rank in ranks.items():
         if rank in seen:

@@ -24,6 +24,7 @@ from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
+from consult.forms import whole_number
 from consult.i18n.content import current_language
 from consult.i18n.numbers import format_number
 from consult.jobs import jobs
@@ -182,7 +183,7 @@ def _posted() -> MultiDict[str, str] | None:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 def _shown_or(consultation: Consultation, current: Callable[[Consultation], Report]) -> Report:

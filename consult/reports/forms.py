@@ -17,7 +17,7 @@ from wtforms import BooleanField, Field, HiddenField, IntegerField, TextAreaFiel
 from wtforms.validators import InputRequired
 
 from consult.consultations.models import Consultation
-from consult.forms import at_most, required
+from consult.forms import at_most, required, whole_number
 from consult.i18n.locales import display_name
 from consult.reports.models import Report
 from consult.reports.services import REASON_MAX, TEXT_MAX
@@ -65,7 +65,7 @@ class TranslatedForm(FlaskForm):
 
     def revision_number(self) -> int | None:
         value = self.revision.data or ""
-        return int(value) if value.isdigit() else None
+        return whole_number(value)
 
     def place(self, errors: dict[str, list[object]]) -> None:
         """Show a service's field errors next to the fields."""

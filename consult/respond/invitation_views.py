@@ -20,7 +20,7 @@ from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, Status
 from consult.extensions import db
-from consult.forms import ActionForm
+from consult.forms import ActionForm, whole_number
 from consult.i18n.content import current_language
 from consult.i18n.numbers import ngettext
 from consult.mail import mailer
@@ -112,7 +112,8 @@ def links(organisation: Organisation, membership: Membership, slug: str) -> Resp
     consultation = consultations.get(organisation, slug)
     ids = None
     if "invitation" in request.form:
-        ids = {int(v) for v in request.form.getlist("invitation") if v.isdigit()}
+        found = (whole_number(v) for v in request.form.getlist("invitation"))
+        ids = {n for n in found if n is not None}
     chosen = invitations.pending(consultation, ids)
     if not chosen:
         flash(_("No invitation is waiting for an answer: there is no link to download."), "error")

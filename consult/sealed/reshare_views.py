@@ -27,6 +27,7 @@ from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.extensions import db
+from consult.forms import whole_number
 from consult.i18n.numbers import lazy_number
 from consult.sealed import crypto, services
 from consult.sealed import reshare as reshare_service
@@ -66,7 +67,7 @@ class ReshareForm(CeremonyForm):
     @property
     def expected_set(self) -> int | None:
         value = (self.current_set.data or "").strip()
-        return int(value) if value.isdigit() and len(value) <= 6 else None
+        return whole_number(value, 6)
 
     def forget_shares(self) -> None:
         """Empty every share field, so that no page ever sends a share back."""

@@ -21,7 +21,7 @@ from consult.accounts.permissions import Permission
 from consult.consultations import services as consultations
 from consult.consultations.models import Consultation, Status
 from consult.extensions import db
-from consult.forms import MultiCheckboxField
+from consult.forms import MultiCheckboxField, whole_number
 from consult.i18n.locales import display_name
 from consult.sealed import services as sealed
 from consult.sealed import settings as sealed_settings
@@ -53,7 +53,7 @@ def _read(formdata: MultiDict[str, str], consultation: Consultation) -> SealedSe
     return SealedSettings(
         audience=formdata.get("audience", ""),
         receipts=formdata.get("receipts") == "yes",
-        hold_after=int(number) if number.isdigit() and len(number) <= 6 else None,
+        hold_after=whole_number(number, 6),
         urgent_help={code: text for code, text in typed.items() if text},
     )
 

@@ -100,6 +100,16 @@ def test_valid_answers_become_rows(key: str, fields: dict, rows: list[AnswerRow]
             "q-ranking-ombuds",
             "Choose a rank from 1 to 2, or leave it empty.",
         ),
+        *(
+            (
+                "ranking",
+                {"q-ranking-ombuds": typed},
+                "q-ranking-ombuds",
+                "Choose a rank from 1 to 2, or leave it empty.",
+            )
+            # Digits int() refuses (a superscript, a circled one) and more than it reads.
+            for typed in ("¹", "①", "1" * 5000)
+        ),
         (
             "matrix",
             {"q-matrix-resources": "vital"},
@@ -134,6 +144,11 @@ def test_a_required_matrix_needs_every_row(app) -> None:
         assert list(errors) == ["q-matrix-functional_independence"]
     finally:
         question.required = False
+
+
+def test_a_rank_written_in_arabic_indic_digits_reads() -> None:
+    rows, errors = read_question(Q["ranking"], DOC, MultiDict({"q-ranking-ombuds": "١"}))
+    assert errors == {} and rows == [AnswerRow("ranking", choice_key="ombuds", rank=1)]
 
 
 def test_numbers_accept_a_decimal_comma_and_spaces() -> None:

@@ -141,12 +141,12 @@ def prepare(page: Page, k: object = 5, narrative: str = NARRATIVE, limitations: 
     return page.post(f"{BASE}/prepare", data, form_page=f"{BASE}/prepare")
 
 
-def publish(page: Page, revision: int, confirm: bool = True):
+def publish(page: Page, revision: int | str, confirm: bool = True):
     data = {"revision": revision, **({"confirm": "y"} if confirm else {})}
     return page.post(f"{BASE}/publish", data, form_page=f"{BASE}/")
 
 
-def withdraw(page: Page, revision: int, reason: str = REASON, confirm: bool = True):
+def withdraw(page: Page, revision: int | str, reason: str = REASON, confirm: bool = True):
     data = {"revision": revision, "reason_en": reason, **({"confirm": "y"} if confirm else {})}
     return page.post(f"{BASE}/withdraw", data, form_page=f"{BASE}/")
 
@@ -332,6 +332,15 @@ def test_a_new_revision_supersedes_the_published_one(
         assert [e.details["supersedes"] for e in published] == [None, 1]
     publisher.get(f"{BASE}/")
     assert "replaced by a later revision" in publisher.text
+
+
+@pytest.mark.parametrize("revision", ["¹", "①", "9" * 5000])
+def test_a_revision_number_int_cannot_read_is_refused_not_an_error(
+    publisher: Page, analyst: Page, ready: None, revision: str
+) -> None:
+    prepare(analyst)
+    assert publish(publisher, revision).status_code == 404
+    assert withdraw(publisher, revision).status_code == 404
 
 
 def test_withdrawing_leaves_a_notice_and_reopens_the_way_to_a_new_revision(

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, ValidationError
 
 from consult.errors import NotFound
-from consult.forms import MultiCheckboxField, choices
+from consult.forms import MultiCheckboxField, choices, whole_number
 from consult.i18n.numbers import format_number
 from consult.opcat.vocabulary import GUARANTEES
 from consult.questionnaires.forms.common import (
@@ -130,7 +130,7 @@ class QuestionForm(ItemForm):
 
     def validate_max_length(self, field: Field) -> None:
         high = TEXT_LIMITS[self.kind][1]
-        if field.data and not (field.data.isdigit() and 1 <= int(field.data) <= high):
+        if field.data and not 1 <= (whole_number(field.data) or 0) <= high:
             raise ValidationError(
                 str(_l("Enter a whole number from 1 to %(max)s.", max=format_number(high)))
             )
