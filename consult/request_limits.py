@@ -9,6 +9,9 @@ fields is built in memory.
 It also drops multipart parts that have no name: Werkzeug keeps them under the key ``None``
 (``Content-Disposition: form-data`` with a broken or missing ``name``), and views that read
 every field name, such as the respondent forms' step-by-step carrying, would fail on it.
+And it takes NUL characters out of field names and values: nobody types one, PostgreSQL
+refuses them in text (a 500 where the same form on SQLite was stored), and a sealed answer
+holding one would stop its unsealing.
 """
 
 from __future__ import annotations
@@ -42,12 +45,22 @@ class FieldLimitedParser(FormDataParser):
                 raise RequestEntityTooLarge()
             stream = io.BytesIO(body)
         stream, form, files = super().parse(stream, mimetype, content_length, options)
-        return stream, self._named(form), self._named(files)
+        return stream, self._clean(form), self._clean(files)
 
-    def _named(self, fields: t.Any) -> t.Any:
-        if None not in fields:
+    def _clean(self, fields: t.Any) -> t.Any:
+        """``fields`` without unnamed parts, and without NUL in names and text values."""
+        pairs = list(fields.items(multi=True))
+        if None not in fields and not any(
+            "\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in pairs
+        ):
             return fields
-        return self.cls([(k, v) for k, v in fields.items(multi=True) if k is not None])
+        return self.cls(
+            [(k.replace("\x00", ""), _without_nul(v)) for k, v in pairs if k is not None]
+        )
+
+
+def _without_nul(value: t.Any) -> t.Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class ConsultRequest(Request):

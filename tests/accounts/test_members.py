@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select, update
 
-from consult.accounts.models import MemberInvitation, Membership
+from consult.accounts.models import MemberInvitation, Membership, User
 from consult.accounts.permissions import Role
 from consult.db import utcnow
 from consult.extensions import db
@@ -190,3 +190,16 @@ def test_members_of_another_organisation_are_not_reachable(
         form_page="/admin/acme/members/",
     )
     assert response.status_code == 404
+
+
+def test_a_nul_typed_into_a_name_is_dropped_on_every_database(
+    app: Flask, page: Page, make: Factory
+) -> None:
+    """PostgreSQL refuses NUL in text; the form parser takes it out before any view."""
+    member = make.member()
+    login(page, member.email)
+    data = {"name": "Amina\x00 Diallo", "locale": "fr"}
+    assert page.post("/admin/account", data, form_page="/admin/account").status_code == 302
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == member.email)).one()
+        assert user.name == "Amina Diallo"
