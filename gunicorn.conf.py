@@ -16,6 +16,10 @@ from consult.logging_filters import is_private_path, redact_links
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+#: Seconds a request may take before its worker is restarted. Unsealing runs in the trustees'
+#: request: 100,000 envelopes take about 30 s on 2 cores (bench/opening.py), past gunicorn's
+#: default of 30. Larger consultations unseal with ``flask consult unseal`` (no timeout).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
 accesslog = "-"
 errorlog = "-"
 #: Without ``%(h)s`` (the client's address), ``%(a)s`` (user agent) and ``%(f)s`` (referrer).
