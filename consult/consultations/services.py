@@ -89,7 +89,11 @@ def get_public(slug: str) -> Consultation:
     Its questionnaire column is left to load when used: respondents' pages find the parsed
     document by its digest (:meth:`Consultation.shared_document`).
     """
-    consultation = db.session.scalar(_PUBLIC, {"slug": slug})
+    return readable(db.session.scalar(_PUBLIC, {"slug": slug}))
+
+
+def readable(consultation: Consultation | None) -> Consultation:
+    """``consultation`` if readers may see it (anything but a draft); ``NotFound`` otherwise."""
     if consultation is None or consultation.status is Status.DRAFT:
         raise NotFound()
     return consultation

@@ -21,7 +21,7 @@ from consult.errors import NotFound
 from consult.extensions import db
 from consult.i18n.content import current_language
 from consult.paper import render
-from consult.respond.views import _public, _settle_content_language, add_lang, pull_lang
+from consult.respond.views import _public, add_lang, pull_lang, settle_content_language
 
 bp = Blueprint("paper", __name__, url_prefix="/<lang>")
 bp.url_value_preprocessor(pull_lang)
@@ -65,7 +65,7 @@ def _readable(slug: str) -> tuple[Consultation, bool]:
     )
     if membership is None or not membership.can(Permission.VIEW):
         raise NotFound()
-    _settle_content_language(consultation)
+    settle_content_language(consultation)
     return consultation, True
 
 

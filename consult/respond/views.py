@@ -106,11 +106,12 @@ def home() -> str:
 def _public(slug: str) -> Consultation:
     """A consultation readers may see, with its content language settled for this request."""
     consultation = consultations.get_public(slug)
-    _settle_content_language(consultation)
+    settle_content_language(consultation)
     return consultation
 
 
-def _settle_content_language(consultation: Consultation) -> None:
+def settle_content_language(consultation: Consultation) -> None:
+    """This request's content language: the one asked for if the consultation offers it."""
     wanted = g.get("content_locale") or g.get("lang")
     g.content_locale = (
         wanted if wanted in consultation.offered_locales else consultation.default_locale
@@ -167,7 +168,7 @@ def preview(slug: str) -> HTTPResponse | tuple[str, int] | str:
         raise Forbidden()
     content = request.values.get("content")
     g.content_locale = content if content in consultation.offered_locales else None
-    _settle_content_language(consultation)
+    settle_content_language(consultation)
     channel = request.values.get("channel", Channel.OPEN)
     if channel not in CHANNELS:
         raise NotFound()

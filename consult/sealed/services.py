@@ -14,9 +14,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import defer
 
 from consult.accounts.models import User
 from consult.audit.services import record
+from consult.consultations import services as consultations
 from consult.consultations.models import Consultation
 from consult.db import utcnow
 from consult.errors import Conflict
@@ -51,6 +53,22 @@ def sealing_key(consultation: Consultation) -> SealingKey | None:
 
 #: Built once: every sealed answer looks its key up.
 _SEALING_KEY = select(SealingKey).where(SealingKey.consultation_id == bindparam("consultation"))
+
+
+def public_with_key(slug: str) -> tuple[Consultation, SealingKey | None]:
+    """The consultation readers may see (as ``consultations.get_public``) and its sealing
+    key, in one query: the sealed channel needs both for every answer."""
+    row = db.session.execute(_PUBLIC_WITH_KEY, {"slug": slug}).first()
+    return consultations.readable(row[0] if row else None), row[1] if row else None
+
+
+#: Built once, as ``_SEALING_KEY``.
+_PUBLIC_WITH_KEY = (
+    select(Consultation, SealingKey)
+    .outerjoin(SealingKey, SealingKey.consultation_id == Consultation.id)
+    .where(Consultation.slug == bindparam("slug"))
+    .options(defer(Consultation.questionnaire))
+)
 
 
 def channel_key(consultation: Consultation, document: Questionnaire) -> SealingKey | None:
