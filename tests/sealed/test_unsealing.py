@@ -151,20 +151,25 @@ def test_k_minus_one_shares_open_nothing(app: Flask, closed: tuple[str, tuple[st
         assert results() == Counter() and the(app).status is Status.CLOSED
 
 
+def _tamper_with_the_first_envelope() -> str:
+    """Flip one bit of the first envelope's ciphertext (committed); its id."""
+    victim = db.session.scalars(select(Envelope).order_by(Envelope.id)).first()
+    assert victim is not None
+    data = bytearray(victim.ciphertext)
+    data[-20] ^= 0x01
+    db.session.execute(
+        update(Envelope).where(Envelope.id == victim.id).values(ciphertext=bytes(data))
+    )
+    db.session.commit()
+    return victim.id
+
+
 def test_a_tampered_envelope_is_counted_and_the_rest_open(
     app: Flask, closed: tuple[str, tuple[str, ...]], tmp_path: Path
 ) -> None:
     slug, shares = closed
     with app.app_context():
-        victim = db.session.scalars(select(Envelope).order_by(Envelope.id)).first()
-        assert victim is not None
-        data = bytearray(victim.ciphertext)
-        data[-20] ^= 0x01
-        db.session.execute(
-            update(Envelope).where(Envelope.id == victim.id).values(ciphertext=bytes(data))
-        )
-        db.session.commit()
-        victim_id = victim.id
+        victim_id = _tamper_with_the_first_envelope()
         tally = unsealing.unseal(the(app), shares[1:], None)
         assert (tally.received, tally.opened, tally.rejected) == (9, 8, 1)
         assert tally.rejected_ids == [victim_id]
@@ -337,14 +342,7 @@ def test_a_second_process_opens_the_same_answers(
     with app.app_context():
         consultation = the(app)
         _seal_forged(consultation, {"format": 1, "version": consultation.version})
-        victim = db.session.scalars(select(Envelope).order_by(Envelope.id)).first()
-        assert victim is not None
-        data = bytearray(victim.ciphertext)
-        data[-20] ^= 0x01
-        db.session.execute(
-            update(Envelope).where(Envelope.id == victim.id).values(ciphertext=bytes(data))
-        )
-        db.session.commit()
+        _tamper_with_the_first_envelope()
 
         def unsealed() -> tuple[object, ...]:
             tally = unsealing.unseal(the(app), shares[:2], None)
