@@ -341,8 +341,9 @@ def test_a_second_process_opens_the_same_answers(
     _slug, shares = closed
     with app.app_context():
         consultation = the(app)
+        _tamper_with_the_first_envelope()  # one the app sealed: not the forged one below
         _seal_forged(consultation, {"format": 1, "version": consultation.version})
-        _tamper_with_the_first_envelope()
+        db.session.commit()
 
         def unsealed() -> tuple[object, ...]:
             tally = unsealing.unseal(the(app), shares[:2], None)
