@@ -55,11 +55,14 @@ def sealing_key(consultation: Consultation) -> SealingKey | None:
 _SEALING_KEY = select(SealingKey).where(SealingKey.consultation_id == bindparam("consultation"))
 
 
-def public_with_key(slug: str) -> tuple[Consultation, SealingKey | None]:
-    """The consultation readers may see (as ``consultations.get_public``) and its sealing
-    key, in one query: the sealed channel needs both for every answer."""
+def public_channel(slug: str) -> tuple[Consultation, SealingKey | None]:
+    """The consultation readers may see (as ``consultations.get_public``) and the key its
+    sealed web channel seals with (as :func:`channel_key`), in one query: the channel needs
+    both for every answer."""
     row = db.session.execute(_PUBLIC_WITH_KEY, {"slug": slug}).first()
-    return consultations.readable(row[0] if row else None), row[1] if row else None
+    found, key = row if row is not None else (None, None)
+    consultation = consultations.readable(found)
+    return consultation, key if _asked(consultation.shared_document()) else None
 
 
 #: Built once, as ``_SEALING_KEY``.
@@ -74,9 +77,12 @@ _PUBLIC_WITH_KEY = (
 def channel_key(consultation: Consultation, document: Questionnaire) -> SealingKey | None:
     """The key the sealed web channel seals with, or ``None`` while it cannot take answers
     (no key ceremony yet, or no question asked on that channel)."""
-    if not document.for_channel(Channel.SEALED):
-        return None
-    return sealing_key(consultation)
+    return sealing_key(consultation) if _asked(document) else None
+
+
+def _asked(document: Questionnaire) -> bool:
+    """Whether the questionnaire asks anything on the sealed web channel."""
+    return bool(document.for_channel(Channel.SEALED))
 
 
 def uses_sealed_channels(document: Questionnaire) -> bool:

@@ -81,10 +81,8 @@ def channel(slug: str) -> HTTPResponse | tuple[str, int] | str:
     if request.method == "POST" and request.mimetype != FORM_TYPE:
         return render_error(415, NOT_A_FORM)  # before anything reads the body
     read_first()  # the answers are checked and sealed before the one write that stores them
-    consultation, stored_key = sealed.public_with_key(slug)
+    consultation, key = sealed.public_channel(slug)
     settle_content_language(consultation)
-    document = consultation.shared_document()
-    key = stored_key if document.for_channel(Channel.SEALED) else None  # as channel_key
     if key is None:
         return render_template("sealed/channel_unavailable.html", consultation=consultation), 404
     if not consultation.is_accepting():
