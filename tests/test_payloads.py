@@ -12,9 +12,11 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from html import escape as html_escape
 from typing import Any
 
 import pytest
@@ -30,9 +32,10 @@ from consult.consultations import services as consultations
 from consult.extensions import db
 from consult.questionnaires.answers import clean_text
 from consult.questionnaires.schema import Channel, Choice, Questionnaire
+from consult.quotations.models import Quotation
 from consult.reports import designation, render
 from consult.reports.designation_models import DesignationRevision
-from consult.respond.models import Response
+from consult.respond.models import Invitation, Response
 from consult.spreadsheets import FORMULA_STARTS
 from consult.text import PDF, PDI, contain_bidi, displayed
 from tests.factories import Factory, sample_questionnaire
@@ -43,6 +46,8 @@ from tests.reports.test_comparison_page import entry
 
 RLO, RLE, LRI, RLI, FSI = "\u202e", "\u202b", "\u2066", "\u2067", "\u2068"
 LRM, RLM, ALM = "\u200e", "\u200f", "\u061c"
+#: Every bidi formatting character, for a regular expression's character class.
+BIDI = "\u202a-\u202e\u2066-\u2069"
 
 
 # Bidi controls: contained where the text ends --------------------------------------------
@@ -124,6 +129,9 @@ LISTING, EXPORT_CSV, EXPORT_XLSX = (
     f"{ADMIN}/responses/{x}" for x in ("list", "export.csv", "export.xlsx")
 )
 DESIGNATION, QUOTATIONS = "/admin/acme/c/{c}/designation/", f"{ADMIN}/quotations/review"
+INVITATIONS = "/admin/acme/consultations/{o}/invitations/"
+#: The mail-merge file of invitation links: a form's POST, not a page.
+LINKS_CSV = f"POST {INVITATIONS}links.csv"
 API = "/api/v1/consultations/{c}/report"
 FIELDS: dict[str, tuple[str, ...]] = {
     "organisation": (HOME, OPEN_PAGE, REPORT, "/admin/acme/", "/en/observatory", PDF_),
@@ -140,12 +148,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "choice_label": (FORM, REPORT, CSV, XLSX, JSON, PDF_),
     "jurisdiction_label": (FORM,),
     "category_label": (FORM,),
-    "invitation": ("/admin/acme/consultations/{o}/invitations/", LISTING, EXPORT_CSV, EXPORT_XLSX),
+    "invitation": (INVITATIONS, LINKS_CSV, LISTING, EXPORT_CSV, EXPORT_XLSX),
+    "contact": (INVITATIONS, LINKS_CSV),
     "answer_open": (LISTING, EXPORT_CSV, EXPORT_XLSX),
     "answer_invited": (LISTING, EXPORT_CSV, EXPORT_XLSX),
-    "answer_sealed": (LISTING, EXPORT_CSV, EXPORT_XLSX),
+    "answer_sealed": (LISTING, EXPORT_CSV, EXPORT_XLSX, QUOTATIONS),
     "declared_organisation": (LISTING, EXPORT_CSV, EXPORT_XLSX),
     "quotation": (QUOTATIONS, REPORT, PDF_),
+    "quotation_note": (QUOTATIONS,),
     "narrative": (REPORT, PDF_),
     "limitations": (REPORT, PDF_),
     "body": (REPORT, DESIGNATION, JSON, PDF_),
@@ -221,6 +231,21 @@ def build(app: Flask) -> str:
         response = db.session.scalars(select(Response).where(Response.channel == Channel.OPEN))
         response.one().declared_organisation = payload("declared_organisation")
         c, who = the_consultation(CLOSED_SLUG), db.session.get(User, user_id)
+        # A passage waiting for review: its note, and the original answer beside it.
+        db.session.add(
+            Quotation(
+                consultation_id=c.id,
+                response_id=uuid.UUID(sealed),
+                question_key="why",
+                text="A passage to review.",
+                note=payload("quotation_note"),
+            )
+        )
+        # The open consultation's invitation, not answered yet, gets a contact address.
+        pending = db.session.scalars(
+            select(Invitation).where(Invitation.consultation_id == the_consultation(OPEN_SLUG).id)
+        ).one()
+        pending.contact = payload("contact")
         assert who is not None
         designation.record_revision(
             c,
@@ -266,7 +291,9 @@ def shown(_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
             urls = {url for displays in FIELDS.values() for url in displays} | {API}
             found = {}
             for url in sorted(urls):
-                response = page.get(url.format(o=OPEN_SLUG, c=CLOSED_SLUG))
+                method, _, path = url.rpartition(" ")
+                target = path.format(o=OPEN_SLUG, c=CLOSED_SLUG)
+                response = page.post(target, {}) if method == "POST" else page.get(target)
                 found[url] = Shown(response.status_code, response.mimetype, response.get_data())
         finally:
             empty_database(_app)
@@ -275,6 +302,28 @@ def shown(_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
 
 def _cases() -> list[tuple[str, str]]:
     return [(field, url) for field, displays in FIELDS.items() for url in displays]
+
+
+#: Pages where a text is put into a sentence or a chart's description by Python code rather
+#: than printed by a template, so its override is closed only at the end of the whole
+#: sentence: the interface's words after it are reversed. Known, not yet fixed; a fix makes
+#: the case pass and the strict marker fail, so that it is taken off this list.
+RUNS_ON = {
+    ("option_title", REPORT): "consult/reports/charts.py (description) and compare_view.py "
+    "(sentence) put the title into their text whole",
+    ("choice_label", REPORT): "consult/reports/charts.py: a chart's description",
+    ("question_text", FORM): "consult/respond/display.py: the condition's sentence",
+}
+
+
+def _html_cases() -> list[Any]:
+    return [
+        pytest.param(field, url, marks=pytest.mark.xfail(reason=RUNS_ON[field, url], strict=True))
+        if (field, url) in RUNS_ON
+        else (field, url)
+        for field, url in _cases()
+        if field not in CLEANED and "." not in url[-5:]
+    ]
 
 
 @pytest.mark.parametrize(("field", "url"), _cases())
@@ -287,6 +336,20 @@ def test_hostile_text_is_inert_wherever_it_is_shown(
     check.get(url.rsplit(".", 1)[-1] if "." in url[-5:] else "", _html)(got.body, field)
 
 
+@pytest.mark.parametrize(("field", "url"), _html_cases())
+def test_an_override_ends_where_its_text_ends(
+    shown: dict[str, Shown], field: str, url: str
+) -> None:
+    """Wherever a page shows the text, its closing character comes right after it, before
+    any word of the interface (a chart's description and a sentence included)."""
+    html = shown[url].body.decode()
+    found = list(re.finditer(re.escape(f"{RLO}{field}#"), html))
+    assert found, f"{field} is not shown"
+    for match in found:
+        after = html[match.end() : match.end() + 40]
+        assert after.startswith(PDF), f"the override of {field} runs on: {after!r}"
+
+
 def test_the_api_gives_the_texts_exactly(shown: dict[str, Shown]) -> None:
     for field in ("title", "question_text", "choice_label", "option_title"):
         _json(shown[API].body, field)
@@ -296,9 +359,10 @@ def _html(body: bytes, field: str) -> None:
     html = body.decode()
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert 'href="javascript:' not in html and "href='javascript:" not in html
-    shown = f"{RLO}{field}#" if field not in CLEANED else f"&gt;{field}#"
-    assert shown in html, f"{field} is not shown"
-    assert str(escape(MARKUP)) in html or "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # The field's own markup, escaped, just before it; its override closed just after it.
+    ending = f"{field}#" if field in CLEANED else f"{RLO}{field}#{PDF}"
+    escaped = {str(escape(MARKUP)), html_escape(MARKUP), html_escape(MARKUP, quote=False)}
+    assert any(markup + ending in html for markup in escaped), f"{field} is not shown escaped"
     for match in re.finditer(RLO, html):
         rest = html[match.end() :]
         assert PDF in rest.split("<", 1)[0], f"an override of {field} is left open: {rest[:80]!r}"
@@ -341,8 +405,13 @@ def _json(body: bytes, field: str) -> None:
 
 def _pdf(body: bytes, field: str) -> None:
     reader = PdfReader(io.BytesIO(body))
-    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
-    assert field in text or field[::-1] in text, f"{field} is not printed"
+    # Without white space: lines break inside long texts, and extraction drops the spaces.
+    text = re.sub(r"\s", "", "".join(page.extract_text() for page in reader.pages))
+    # The field printed with its markup, as text, just before it (right to left where the
+    # override was kept): a PDF that read the markup as HTML would print none of it.
+    printed = re.escape(re.sub(r"\s", "", MARKUP)) + f"[{BIDI}]{{0,2}}"
+    printed += f"(?:{re.escape(field)}#|#{re.escape(field[::-1])})"
+    assert re.search(printed, text), f"{field} is not printed with its markup as text"
     links = [
         str(annotation.get_object().get("/A", {}).get("/URI", ""))
         for page in reader.pages
