@@ -7,7 +7,7 @@ one, a POST with an empty body, as an anonymous visitor, as a member of another 
 and as a member holding every role, and checks each response: never a 500, never a page that
 runs inline script, always the security headers of ``consult/security.py``, and
 ``Cache-Control: no-store`` wherever someone answers or an organiser works. Error pages (400,
-404, 405, 413, 500) are checked the same way. Permissions per role are in
+404, 405, 413, 429, 500) are checked the same way. Permissions per role are in
 ``tests/accounts/test_access.py``.
 """
 
@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from consult import create_app
+from consult import create_app, rate_limits
 from consult.accounts.permissions import Role
 from tests.accounts.test_access import PARAMS
 from tests.factories import Factory
@@ -349,7 +349,11 @@ def crashing(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Non
 
 
 def test_error_pages_carry_the_headers(
-    app: Flask, client: FlaskClient, world: dict[str, str], crashing: Callable[[str], None]
+    app: Flask,
+    client: FlaskClient,
+    world: dict[str, str],
+    crashing: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url = f"/en/c/{SLUG}/sealed"
     errors = {
@@ -375,6 +379,15 @@ def test_error_pages_carry_the_headers(
         assert "bug in" not in body and "Traceback" not in body
         expected = "application/json" if path.startswith("/api/") else "text/html"
         assert response.mimetype == expected
+    # Refusals by the abuse limits (last: the crashes above are API requests too): the open
+    # channel's page and the API's JSON.
+    monkeypatch.setattr(rate_limits, "RESPONDENT_FLOOD", "1 per minute")
+    monkeypatch.setattr(rate_limits, "API_LIMIT", "1 per minute")
+    for path, no_store in [(f"/en/c/{SLUG}/respond", True), ("/api/v1/consultations", False)]:
+        send = client.post if no_store else client.get
+        first, refused = send(path), send(path)
+        assert first.status_code != 429 and refused.status_code == 429, path
+        assert_protected(refused, path, no_store=no_store)
 
 
 def test_hsts_in_production_only(
