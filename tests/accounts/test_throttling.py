@@ -51,9 +51,16 @@ def test_accounts_that_exist_or_not_are_locked_alike(app: Flask, make: Factory) 
     unknown = "nobody@nowhere.example"
     known_page, unknown_page = Page(app.test_client()), Page(app.test_client())
     for _ in range(ACCOUNT_LIMIT):
-        assert attempt(known_page, member.email).status_code == 200
-        assert attempt(unknown_page, unknown).status_code == 200
+        wrong = attempt(known_page, member.email)
+        nobody = attempt(unknown_page, unknown)
+        assert wrong.status_code == nobody.status_code == 200
         assert WRONG in known_page.text and WRONG in unknown_page.text
+        assert comparable(wrong.get_data(as_text=True), member.email) == comparable(
+            nobody.get_data(as_text=True), unknown
+        )
+        assert sorted(name for name, _ in wrong.headers) == sorted(
+            name for name, _ in nobody.headers
+        )
     known = attempt(known_page, member.email, member.password)  # even the right password
     refused = attempt(unknown_page, unknown)
     assert known.status_code == refused.status_code == 429
