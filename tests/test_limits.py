@@ -237,6 +237,10 @@ def test_with_redis_workers_share_a_random_daily_key_and_the_counts(
             rate.count(consultation, KIOSK)
             db.session.rollback()
         assert held_before is (worker is two)  # the second worker sees the first one's count
+    # What Redis now holds (the API's counts and the sealed channel's) names no address.
+    kept = list(stored.scan_iter())
+    assert len(kept) >= 3, kept  # the day's key and both counts
+    assert not any(KIOSK.encode() in key or b"127.0.0.1" in key for key in kept), kept
     for worker in (one, two):
         with worker.app_context():
             db.engine.dispose()
