@@ -104,6 +104,28 @@ SENTENCES: dict[tuple[str, Alignment], LazyString] = {
         "The designation is outside the options consulted; this group put %(preferred)s first."
     ),
 }
+#: The same, when the option they put first is not known (a hidden share could be larger).
+UNNAMED: dict[tuple[str, Alignment], LazyString] = {
+    (RESPONDENTS, Alignment.PARTLY_FOLLOWS): _l(
+        "The designation partly follows what respondents preferred: the designated option came "
+        "second, or within five points of the option they put first."
+    ),
+    (RESPONDENTS, Alignment.DEPARTS): _l(
+        "The designation departs from what respondents preferred."
+    ),
+    (DEPRIVED_PERSONS, Alignment.PARTLY_FOLLOWS): _l(
+        "The designation partly follows what persons deprived of liberty preferred: the "
+        "designated option came second, or within five points of the option they put first."
+    ),
+    (DEPRIVED_PERSONS, Alignment.DEPARTS): _l(
+        "The designation departs from what persons deprived of liberty preferred."
+    ),
+    (THIS_GROUP, Alignment.PARTLY_FOLLOWS): _l(
+        "The designation partly follows what this group preferred: the designated option came "
+        "second, or within five points of the option it put first."
+    ),
+    (THIS_GROUP, Alignment.DEPARTS): _l("The designation departs from what this group preferred."),
+}
 OUTSIDE_UNRANKED = _l("The designation is outside the options consulted.")
 NOT_KNOWN = _l(
     "Not known: the numbers needed are hidden to protect small groups, or nobody ranked the "
@@ -302,6 +324,8 @@ class Section:
         if standing.preferred is None and standing.alignment is Alignment.OUTSIDE:
             return str(OUTSIDE_UNRANKED)
         subject = {ALL: RESPONDENTS, DEPRIVED: DEPRIVED_PERSONS}.get(standing.column, THIS_GROUP)
+        if standing.preferred is None and (subject, standing.alignment) in UNNAMED:
+            return str(UNNAMED[subject, standing.alignment])
         return str(SENTENCES[subject, standing.alignment]) % {
             "preferred": self.option_name(standing.preferred)
         }

@@ -11,12 +11,19 @@ the same report reach the same verdict:
 - **outside the options consulted**: the designation matches none of the options;
 - **unknown**: the numbers needed are hidden (too few respondents) or there was no ranking.
 
+A hidden first-choice share is never guessed. All that is known of it is that it stands for
+at least one person and at most what the published shares of its column leave (the shares of a
+column add up to the whole). A place, a verdict or a preferred option is given only when it is
+the same wherever, between those bounds, the hidden shares lie; otherwise it is not known.
+So an option with no first choice never *follows* a consultation whose other shares are hidden.
+
 A guarantee counts as *asked for* when more than half of those who rated it called it
 essential; the founding text then either provides it (``in_law``) or leaves a **gap**.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -112,7 +119,7 @@ def _standing(
         return Standing(column, None, None, None, None, Alignment.OUTSIDE, preferred)
     return Standing(
         column=column,
-        rank=_rank(shares, option),
+        rank=place(shares, option),
         first_choice_share=shares.get(option),
         borda=points.get(option),
         borda_rank=_rank({k: None if v is None else float(v) for k, v in points.items()}, option),
@@ -136,32 +143,100 @@ def _points(borda: Borda | None, c: int) -> dict[str, int | None]:
 
 
 def _first(shares: Mapping[str, float | None]) -> str | None:
-    """The option with the largest published share; ``None`` if none has a first choice."""
+    """The option with the largest share; ``None`` if none has a first choice, or if a hidden
+    share could be larger."""
     published = {k: v for k, v in shares.items() if v}
-    return max(published, key=lambda k: published[k]) if published else None
+    if not published:
+        return None
+    first = max(published, key=lambda k: published[k])
+    hidden = any(v is None for v in shares.values())
+    return None if hidden and _rest(shares) > published[first] else first
 
 
 def _rank(values: Mapping[str, float | None], option: str) -> int | None:
-    """1 + how many options did strictly better; ``None`` if the option's value is hidden."""
+    """1 + how many options did strictly better; ``None`` if the option's value is hidden.
+
+    For Borda points, which are hidden a whole column at a time (:class:`Borda`), so a value
+    published beside a hidden one never needs bounding as first-choice shares do.
+    """
     mine = values.get(option)
     if mine is None:
         return None
     return 1 + sum(1 for k, v in values.items() if k != option and v is not None and v > mine)
 
 
+def _rest(shares: Mapping[str, float | None]) -> float:
+    """What the published shares of a column leave to its hidden ones together."""
+    return max(0.0, 1.0 - sum(v for v in shares.values() if v is not None))
+
+
+@dataclass(frozen=True)
+class _Field:
+    """The designated option against the others: its place, and how far behind the first."""
+
+    place: int
+    behind: float
+
+
+def _extremes(
+    shares: Mapping[str, float | None], option: str, mine: float
+) -> tuple[_Field, _Field]:
+    """The best and the worst field the hidden shares allow.
+
+    A hidden share is at least one person (so above an option nobody put first), and the
+    hidden shares of a column together hold exactly what the published ones leave.
+    """
+    known = [v for k, v in shares.items() if k != option and v is not None]
+    hidden = sum(1 for k, v in shares.items() if k != option and v is None)
+    above, top = sum(1 for v in known if v > mine), max(known, default=mine)
+    if not hidden:
+        field = _Field(1 + above, max(0.0, top - mine))
+        return field, field
+    rest = _rest(shares)
+    # Best: as few hidden shares above this option as the rest allows, and evenly spread.
+    must = hidden if mine == 0 else int(rest > hidden * mine)
+    best = _Field(1 + above + must, max(0.0, top - mine, rest / hidden - mine))
+    # Worst: as many above it as the rest allows, and one of them holding all of it.
+    could = hidden if mine == 0 else max(0, min(hidden, math.ceil(rest / mine) - 1))
+    worst = _Field(1 + above + could, max(0.0, top - mine, rest - mine))
+    return best, worst
+
+
+def place(shares: Mapping[str, float | None], option: str) -> int | None:
+    """1 + how many options had strictly more first choices than ``option``.
+
+    ``None`` when ``option``'s share is hidden, or when hidden shares could put it either
+    higher or lower (:func:`_extremes`).
+    """
+    mine = shares.get(option)
+    if mine is None:
+        return None
+    best, worst = _extremes(shares, option, mine)
+    return best.place if best.place == worst.place else None
+
+
 def alignment(shares: Mapping[str, float | None], option: str | None) -> Alignment:
-    """The verdict for ``option`` given every option's first-choice share (the fixed rules)."""
+    """The verdict for ``option`` given every option's first-choice share (the fixed rules).
+
+    Each rule only gets worse as the option's place or its distance to the first grows, so
+    the verdict is known when it is the same in the best and the worst field that the hidden
+    shares allow.
+    """
     if option is None:
         return Alignment.OUTSIDE
     mine = shares.get(option)
-    published = [v for v in shares.values() if v is not None]
-    if mine is None or not published:
+    if mine is None or all(v is None for v in shares.values()):
         return Alignment.UNKNOWN
-    top = max(published)
-    rank = _rank(shares, option)
-    if mine == top:
+    best, worst = (_verdict(field) for field in _extremes(shares, option, mine))
+    return best if best is worst else Alignment.UNKNOWN
+
+
+def _verdict(field: _Field) -> Alignment:
+    """The fixed rules."""
+    if field.place == 1:
         return Alignment.FOLLOWS
-    if rank == 2 or top - mine <= CLOSE + 1e-12:
+    # The tolerance absorbs floating point: 40 % − 35 % is 5.000000000000004 points.
+    if field.place == 2 or field.behind <= CLOSE + 1e-12:
         return Alignment.PARTLY_FOLLOWS
     return Alignment.DEPARTS
 

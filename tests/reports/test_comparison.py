@@ -9,9 +9,10 @@ from consult.reports.comparison import (
     alignment,
     essential_shares,
     guarantee_checks,
+    place,
     standings,
 )
-from consult.reports.data import Borda, QuestionResult, ReportData
+from consult.reports.data import ALL, Borda, QuestionResult, ReportData, Table
 from consult.reports.suppression import suppress
 
 OPTIONS = ["ombuds", "commission", "new_body"]
@@ -84,6 +85,96 @@ def test_alignment_rules(
     assert alignment(shares, option) is expected
 
 
+def firsts(counts: dict[str, int]) -> dict[str, float | None]:
+    """First-choice shares as the report computes them, from counts (nothing hidden)."""
+    column = suppress(list(counts), ["1"], [[n] for n in counts.values()], 1)
+    return {row: column.share(r, 0) for r, row in enumerate(column.rows)}
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        # c is third: only the five-point rule can make it "partly follows".
+        ({"a": 60, "b": 56, "c": 50, "d": 34}, Alignment.PARTLY_FOLLOWS),  # 30 % − 25 %
+        ({"a": 60, "b": 56, "c": 49, "d": 35}, Alignment.DEPARTS),  # 30 % − 24.5 %
+        ({"a": 600, "b": 560, "c": 499, "d": 341}, Alignment.DEPARTS),  # 30 % − 24.95 %
+        ({"a": 600, "b": 560, "c": 500, "d": 340}, Alignment.PARTLY_FOLLOWS),
+        ({"a": 7, "b": 6, "c": 5, "d": 2}, Alignment.DEPARTS),  # 35 % − 25 %
+    ],
+)
+def test_within_five_points_counts_the_boundary_and_nothing_past_it(
+    counts: dict[str, int], expected: Alignment
+) -> None:
+    shares = firsts(counts)
+    assert place(shares, "c") == 3
+    assert alignment(shares, "c") is expected
+
+
+@pytest.mark.parametrize(
+    ("shares", "option", "expected", "rank"),
+    [
+        # A hidden share is one person or more, and the hidden shares of a column together hold
+        # what the published ones leave (here 5 %): they cannot pass 60 % or 35 %, and they
+        # are above an option nobody put first.
+        ({"a": 0.60, "b": 0.35, "c": None}, "a", Alignment.FOLLOWS, 1),
+        ({"a": 0.60, "b": 0.35, "c": None}, "b", Alignment.PARTLY_FOLLOWS, 2),
+        ({"a": 0.60, "b": 0.35, "c": None, "d": 0.0}, "d", Alignment.DEPARTS, 4),
+        # Nobody put d first and everything else is hidden: both hidden shares are above d,
+        # and one of them holds half or more.
+        ({"a": None, "b": None, "d": 0.0}, "d", Alignment.DEPARTS, 3),
+        # The hidden 30 % could be split 15–15 (d second: partly follows) or 25–5 (d third,
+        # 30 points behind: departs): not known.
+        ({"a": 0.50, "b": None, "c": None, "d": 0.20}, "d", Alignment.UNKNOWN, None),
+        # 25 % between two hidden shares: neither can pass 30 %.
+        ({"a": None, "b": 0.30, "c": 0.45, "d": None}, "b", Alignment.PARTLY_FOLLOWS, 2),
+        # The hidden 15 % is above 5 %: d is fourth whatever, and far behind.
+        ({"a": 0.50, "b": 0.30, "c": 0.05, "d": None}, "c", Alignment.DEPARTS, 4),
+        # Third or fourth (the hidden 12 % may or may not hold more than 8 %), departs either way.
+        ({"a": 0.50, "b": 0.30, "c": 0.08, "d": None, "e": None}, "c", Alignment.DEPARTS, None),
+    ],
+)
+def test_hidden_shares_are_bounded_never_guessed(
+    shares: dict[str, float | None], option: str, expected: Alignment, rank: int | None
+) -> None:
+    assert alignment(shares, option) is expected
+    assert place(shares, option) == rank
+
+
+def test_an_option_nobody_put_first_never_follows_hidden_ones() -> None:
+    """Secondary suppression hides large counts too: here all 38 first choices of b and c."""
+    ranked = suppress(["a", "b", "c"], ["1", "2", "3"], [[0, 0, 3], [35, 1, 3], [3, 4, 0]], 5)
+    assert [row[0] for row in ranked.cells] == [0, None, None]
+    data = ReportData(
+        k=5,
+        responses=39,
+        held=0,
+        participation={},
+        questions=[QuestionResult("ranking", "ranking", tables={ALL: ranked})],
+        options_question="ranking",
+    )
+    [overall] = standings(data, "a")
+    assert overall.first_choice_share == 0
+    # b or c has the most first choices, which one is hidden; a comes after both, far behind.
+    assert (overall.rank, overall.alignment, overall.preferred) == (3, Alignment.DEPARTS, None)
+
+
+def test_the_option_put_first_is_named_only_when_no_hidden_share_could_beat_it() -> None:
+    column = Table(["a", "b", "c"], ["1"], [[45], [None], [None]], [45, None, None], [100], 100)
+    data = ReportData(
+        k=5,
+        responses=100,
+        held=0,
+        participation={},
+        questions=[QuestionResult("ranking", "ranking", tables={ALL: column})],
+        options_question="ranking",
+    )
+    # 55 % hidden between b and c: either could have more first choices than a.
+    assert standings(data, "a")[0].preferred is None
+    assert standings(data, None)[0].preferred is None
+    column.cells[1][0] = column.row_totals[1] = 50
+    assert standings(data, "a")[0].preferred == "b"  # c holds at most 5 %
+
+
 def test_standings_overall_and_for_each_group() -> None:
     data = _report(
         first=[[2, 40], [10, 30], [20, 10]],
@@ -96,13 +187,15 @@ def test_standings_overall_and_for_each_group() -> None:
     assert overall.alignment is Alignment.PARTLY_FOLLOWS
     assert overall.preferred == "ombuds"
     assert (overall.borda, overall.borda_rank) == (100, 2)
-    # Persons deprived of liberty put the new body first by far: the designation departs
-    # from what they said, whatever everyone else said.
+    # Persons deprived of liberty put the new body first by far, the commission second.
     assert deprived.column == "deprived_of_liberty"
     assert deprived.preferred == "new_body"
     assert deprived.rank == 2
     assert deprived.alignment is Alignment.PARTLY_FOLLOWS
-    assert standings(data, "ombuds")[1].alignment is Alignment.DEPARTS
+    # The ombuds, first overall, came last for them: from what they said, it departs.
+    ombuds = standings(data, "ombuds")
+    assert ombuds[0].alignment is Alignment.FOLLOWS
+    assert (ombuds[1].rank, ombuds[1].alignment) == (3, Alignment.DEPARTS)
     assert others.alignment is Alignment.PARTLY_FOLLOWS
 
 

@@ -134,7 +134,7 @@ def recommend(app: Flask, text: dict[str, str], updates: list[tuple[str, date, s
         db.session.commit()
 
 
-def build(app: Flask, make: Factory) -> None:
+def build(app: Flask, make: Factory, data: ReportData | None = None) -> None:
     """A closed consultation of three options with its published report (not designated)."""
     document = sample_questionnaire(LANGS)
     document.options.append(Option("multi", "multiple_bodies", texts(LANGS, "Several bodies")))
@@ -142,7 +142,7 @@ def build(app: Flask, make: Factory) -> None:
     with app.test_request_context():
         consultations.close(consultation(), publisher())
         db.session.commit()
-    store_report(app, data=ranked_data())
+    store_report(app, data=data or ranked_data())
 
 
 def designated(app: Flask, make: Factory) -> None:
@@ -239,6 +239,36 @@ def test_the_section_shows_the_latest_revision_and_is_in_the_contents(
     assert "Police custody, Prison" in text and "Designated by law." in text
     link = '<a href="https://example.org/law-12" rel="nofollow noopener">'
     assert link in section(html)
+
+
+def test_a_verdict_is_given_without_naming_an_option_hidden_numbers_keep_unknown(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    """Nobody in civil society put the designated option (several bodies) first, and its other
+    first choices are hidden: whichever option came first, it is above the designated one by
+    half or more, so the designation departs; which option that is, nobody can say."""
+    data = ranked_data()
+    ranking = data.question("ranking")
+    assert ranking is not None
+    ranking.tables["category"] = table(
+        OPTIONS,
+        ["civil_society", "deprived_of_liberty"],
+        [[None, 6], [None, 9], [0, 0]],
+        [25, 15],
+    )
+    build(app, make, data)
+    record(app)
+    html = section(page(client))
+    civil_society = rows(html, "standings")[4]
+    assert civil_society == [
+        "Civil society organisation",
+        "3",
+        "0%",
+        "15",
+        "3",
+        "The designation departs from what this group preferred.",
+    ]
+    assert "put first" not in plain(html) and "put  first" not in plain(html)
 
 
 def test_without_a_revision_there_is_no_section(
