@@ -88,7 +88,7 @@ class Entry:
     designation: DesignationRevision | None
     #: An :class:`Alignment` value or :data:`NOT_RECORDED`; ``None`` when withdrawn.
     alignment: str | None
-    #: Guarantees the founding text leaves out (status ``absent``), in OPCAT order.
+    #: Guarantees the founding text leaves out (:func:`missing_guarantees`), in OPCAT order.
     missing: list[str]
 
     @property
@@ -136,16 +136,20 @@ def participation(data: ReportData) -> dict[str, int | None]:
     return {key: totals.get(key, 0) for key in PARTICIPATION}
 
 
+#: What the founding text leaves out: a guarantee it lacks, or one that only practice respects
+#: (the report's comparison calls either a gap when respondents asked for it). ``unknown``
+#: says nothing of the text, so it is not counted here.
+LEFT_OUT = frozenset({GuaranteeStatus.ABSENT, GuaranteeStatus.IN_PRACTICE_ONLY})
+
+
 def missing_guarantees(designation: DesignationRevision | None) -> list[str]:
-    """Guarantees recorded as ``absent`` from the founding text, in the vocabulary's order."""
+    """Guarantees the founding text does not contain (:data:`LEFT_OUT`), in OPCAT order."""
     if designation is None:
         return []
-    absent = {
-        key
-        for key, (status, _article) in designation.guarantee_map().items()
-        if status is GuaranteeStatus.ABSENT
+    left_out = {
+        key for key, (status, _article) in designation.guarantee_map().items() if status in LEFT_OUT
     }
-    return [term.key for term in GUARANTEES if term.key in absent]
+    return [term.key for term in GUARANTEES if term.key in left_out]
 
 
 # Filters -------------------------------------------------------------------------------------

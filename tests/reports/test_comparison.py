@@ -232,5 +232,8 @@ def test_guarantees_asked_for_against_the_founding_text() -> None:
     # Exactly half is not "most": not asked for, so no gap though the text is silent.
     assert not checks["private_interviews"].asked_for
     assert checks["private_interviews"].status == "unknown"
+    # Respected in practice, but not in the text: still a gap.
+    practice = {c.key: c for c in guarantee_checks(data, {"legal_basis": ("in_practice_only", "")})}
+    assert practice["legal_basis"].gap and practice["legal_basis"].status == "in_practice_only"
     # Not rated in this questionnaire, but recorded as absent from the law: still listed.
     assert checks["contact_spt"].status == "absent" and not checks["contact_spt"].asked_for

@@ -134,16 +134,17 @@ def test_without_a_designation_the_alignment_says_so() -> None:
     assert row.preferred == "new-body"
 
 
-def test_missing_guarantees_are_the_absent_ones_in_opcat_order() -> None:
+def test_missing_guarantees_are_those_the_founding_text_lacks_in_opcat_order() -> None:
+    """Absent, or respected in practice only: either way not in the text. Unknown is neither."""
     designation = revision(
         "ombuds",
+        contact_spt=GuaranteeStatus.IN_PRACTICE_ONLY,
         private_interviews=GuaranteeStatus.ABSENT,
         resources=GuaranteeStatus.ABSENT,
         legal_basis=GuaranteeStatus.IN_LAW,
-        contact_spt=GuaranteeStatus.IN_PRACTICE_ONLY,
         no_sanctions=GuaranteeStatus.UNKNOWN,
     )
-    assert missing_guarantees(designation) == ["resources", "private_interviews"]
+    assert missing_guarantees(designation) == ["resources", "private_interviews", "contact_spt"]
     assert missing_guarantees(None) == []
 
 
@@ -216,11 +217,12 @@ def _consultation(slug: str) -> Consultation:
 
 @pytest.fixture
 def world(app: Flask, make: Factory) -> None:
-    """France follows, Kenya departs with two guarantees absent, Argentina has no designation,
-    Chile's report was withdrawn; a draft, a prepared-only report and the options' two keys."""
+    """France follows with one guarantee respected in practice only, Kenya departs with two
+    guarantees absent, Argentina has no designation, Chile's report was withdrawn; a draft, a
+    prepared-only report and the options' two keys."""
     sample = {"ombuds": 60, "new-body": 40}
     publish(app, make, "france", "FR", numbers(sample, PEOPLE))
-    designate(app, "france", revision("ombuds"))
+    designate(app, "france", revision("ombuds", contact_spt=GuaranteeStatus.IN_PRACTICE_ONLY))
     publish(app, make, "kenya", "KE", numbers({**FIRSTS}, PEOPLE))
     absent = GuaranteeStatus.ABSENT
     designate(
@@ -278,6 +280,7 @@ def test_rows_say_who_took_part_what_was_preferred_and_designated(
     assert kenya["alignment"] == {"key": "departs", "label": "Departs from the consultation"}
     assert [g["key"] for g in kenya["missing_guarantees"]] == ["resources", "private_interviews"]
     assert rows["france"]["alignment"]["key"] == "follows"
+    assert [g["key"] for g in rows["france"]["missing_guarantees"]] == ["contact_spt"]
     assert rows["argentina"]["alignment"]["key"] == NOT_RECORDED
     assert rows["argentina"]["model"] is None
     chile = rows["chile"]
@@ -298,6 +301,27 @@ def test_the_page_shows_the_same_rows_as_the_api(client: FlaskClient, world: Non
                 assert f">{found['alignment']['label']}<" in row
             for guarantee in found["missing_guarantees"]:
                 assert guarantee["label"] in row
+
+
+def test_guarantees_missing_from_the_founding_text_are_counted_and_named(
+    client: FlaskClient, world: None
+) -> None:
+    html = client.get("/en/observatory").get_data(as_text=True)
+    line = {
+        slug: re.search(rf"<tr>(?:(?!</tr>).)*/c/{slug}/report.*?</tr>", html, re.S)
+        for slug in ("france", "kenya", "argentina")
+    }
+    cells = {slug: plain(found.group()) for slug, found in line.items() if found}
+    assert (
+        "1 guarantee missing: Contact with the Subcommittee on Prevention of Torture"
+        in cells["france"]
+    )
+    assert "2 guarantees missing:" in cells["kenya"]
+    assert "missing" not in cells["argentina"]  # no designation: nothing to compare
+
+
+def plain(html: str) -> str:
+    return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_hidden_participation_is_shown_as_hidden(client: FlaskClient, world: None) -> None:
