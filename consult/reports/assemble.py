@@ -143,7 +143,7 @@ def _question(
         table = _table(question, document, counts, dimension, columns, found, k)
         result.tables[dimension] = table
         if question.type is QuestionType.RANKING:
-            result.borda[dimension] = _borda(found, table, columns, dimension == ALL)
+            result.borda[dimension] = _borda(found, table, columns, dimension == ALL, k)
         if question.type is QuestionType.NUMBER:
             result.numbers[dimension] = _numbers(counts, dimension, question.key, table, k)
     return result
@@ -217,31 +217,62 @@ def _borda(
     table: Table,
     columns: list[str],
     overall: bool,
+    k: int,
 ) -> Borda:
-    """With m items, rank r earns m − r points; unranked items earn nothing."""
-    items = table.rows
-    m = len(items)
+    """With m items, rank r earns m − r points; unranked items earn nothing.
+
+    Points are a weighted sum of counts, so they are published only where they reveal no
+    count the tables hide and none below k:
+
+    - overall, an item's points where every position that earns points is published in its
+      row: they are then worked out from published counts and add nothing;
+    - per column, where the item's first choices are published and each lower place that
+      earns points holds 0 or at least k rankers: with three options, points minus twice
+      the first choices *are* the second places.
+    """
+    m = len(table.rows)
     points: dict[tuple[str, str], int] = defaultdict(int)
+    places: dict[tuple[str, int, str], int] = defaultdict(int)
     for (_item, choice, rank, column), n in found.items():
         if rank is not None and rank <= m:
             points[choice, column] += n * (m - rank)
+            places[choice, rank, column] += n
     if overall:
         # The overall table's columns are positions; its respondents are the first choices.
         rankers = [table.column_totals[0] if table.column_totals else None]
     else:
         rankers = list(table.column_totals)
-    published = [r is not None for r in rankers]
     return Borda(
-        items=list(items),
+        items=list(table.rows),
         columns=list(columns),
         points=[
             [
-                points[item, column] if shown else None
-                for column, shown in zip(columns, published, strict=True)
+                points[item, column]
+                if rankers[j] is not None and _points_shown(table, i, j, overall, places, k)
+                else None
+                for j, column in enumerate(columns)
             ]
-            for item in items
+            for i, item in enumerate(table.rows)
         ],
         rankers=rankers,
+    )
+
+
+def _points_shown(
+    table: Table,
+    row: int,
+    column: int,
+    overall: bool,
+    places: Mapping[tuple[str, int, str], int],
+    k: int,
+) -> bool:
+    """Whether an item's points in a column reveal nothing hidden (see :func:`_borda`)."""
+    m = len(table.rows)
+    if overall:
+        return all(table.cells[row][rank - 1] is not None for rank in range(1, m))
+    item, key = table.rows[row], table.columns[column]
+    return table.cells[row][column] is not None and all(
+        hide_small(places.get((item, rank, key), 0), k) is not None for rank in range(2, m)
     )
 
 

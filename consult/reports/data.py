@@ -70,7 +70,8 @@ class Borda:
     """Borda points of ranked items per column: with m items, rank r earns m − r points.
 
     ``points[item][column]`` is ``None`` where the column's rankers are hidden (fewer than k),
-    so no score stands for a handful of people.
+    so no score stands for a handful of people, and where the points would give a hidden or
+    small count away (see :func:`consult.reports.assemble._borda`).
     """
 
     items: list[str]
