@@ -4,12 +4,15 @@ Each POST route of the url map (public and organiser) and each API route is trie
 Hypothesis: random Unicode in its real fields and in made-up ones (NUL, right-to-left
 controls, long strings), bytes that are not UTF-8 or encode surrogates, broken multipart,
 wrong content types, malformed JSON and bad query strings. The session holds a valid CSRF
-token so that bodies reach the parsers behind it. Bodies over the size or field limit must
-get the translated 413 page.
+token so that bodies reach the parsers behind it. Every form is tried by a member holding
+every role; the forms people send signed out (the channels, signing in) again without a
+session; and the kiosk's questionnaire step by step on a device a facilitator unlocked.
+Bodies over the size or field limit must get the translated 413 page.
 
 The world: organisation ``acme`` signed in with every role, a draft consultation for the
-questionnaire builder, an open one with a sealed channel, an invitation and a visit, and a
-closed, reported and designated one with a response and a proposed quotation.
+questionnaire builder, an open one with a sealed channel, an invitation and two visits
+(assisted entry and a kiosk), and a closed, reported and designated one with a response and
+a proposed quotation.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from tests.helpers import Page, login
 from tests.paper.test_paper import empty_database
 from tests.reports.sample import add_response
 from tests.reports.test_comparison_page import designated
+from tests.respond.test_open_channel import carried_form, hidden
+from tests.sealed.test_channel import ANSWERS as SEALED_ANSWERS
 
 DRAFT, OPEN, CLOSED = "npm-draft", "npm-2027", "npm-report"
 #: Examples per route: few, so that the file runs in about a minute per database; set
@@ -104,6 +109,8 @@ def build_world(app: Flask) -> World:
         )
         plan = visits.VisitPlan(next(iter(PLACES.keys())), None, VisitMode.ASSISTED, 8)
         visit = visits.open_session(opened, actor, plan)
+        kiosk_plan = visits.VisitPlan(next(iter(PLACES.keys())), None, VisitMode.KIOSK, 8)
+        kiosk_visit = visits.open_session(opened, actor, kiosk_plan)
         closed = _consultation(CLOSED)
         source = quotations.original(closed, response_id, "why")
         quotation = quotations.propose(closed, actor, source, "A long answer.")
@@ -113,6 +120,7 @@ def build_world(app: Flask) -> World:
             "member_id": str(target.membership_id),
             "invitation_id": str(invitation.id),
             "visit_id": str(visit.id),
+            "kiosk_visit_id": str(kiosk_visit.id),
             "quotation_id": str(quotation.id),
             "recommendation_id": str(recommendation),
             "response_id": response_id,
@@ -160,14 +168,28 @@ class Session:
 
 
 @pytest.fixture
-def world(_app: Flask, shared: list[World]) -> Session:
-    """The shared world, intact, and a new browser signed in to it."""
+def intact(_app: Flask, shared: list[World]) -> World:
+    """The shared world, rebuilt if a route changed it."""
     if state(_app) != shared[0].built:
         empty_database(_app)
         shared[0] = build_world(_app)
+    return shared[0]
+
+
+@pytest.fixture
+def world(_app: Flask, intact: World) -> Session:
+    """The shared world, intact, and a new browser signed in to it."""
     page = Page(_app.test_client())
-    login(page, shared[0].email)
-    return Session(shared[0], page, page.token())
+    login(page, intact.email)
+    return Session(intact, page, page.token())
+
+
+def device(app: Flask, address: str) -> Page:
+    """A new browser at ``address``: signed-out forms fuzzed from one address would lock the
+    next sign-in out (the login throttle counts per address)."""
+    page = Page(app.test_client())
+    page.client.environ_base["REMOTE_ADDR"] = address
+    return page
 
 
 #: The key of a builder item by the kind named before it in the URL.
@@ -346,18 +368,30 @@ def test_every_route_gets_a_url(app: Flask) -> None:
         assert "<" not in url_of(rule, {}), rule
 
 
+def signed_out_rules(app: Flask) -> list[str]:
+    """The forms people send without signing in: the respondents' and the sign-in pages."""
+    member_only = ("/admin/<org>/", "/admin/account", "/<lang>/c/<slug>/preview")
+    return [rule for rule in post_rules(app) if not rule.startswith(member_only)]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "rule" in metafunc.fixturenames:
         from consult import create_app
 
         app = create_app({"secret_key": "x" * 40, "database_url": "sqlite://"})
-        rules = api_rules(app) if "api" in metafunc.function.__name__ else post_rules(app)
+        name = metafunc.function.__name__
+        rules = (
+            api_rules(app)
+            if "api" in name
+            else signed_out_rules(app)
+            if "signed_out" in name
+            else post_rules(app)
+        )
         metafunc.parametrize("rule", rules)
 
 
-def test_posts_never_fail(world: Session, rule: str) -> None:
-    url = url_of(rule, world.world.params)
-    filled = form_fields(world.page, url)
+def fuzz_posts(world: Session, url: str, filled: list[tuple[str, str]], rule: str) -> None:
+    """Send ``url`` the form ``filled`` altered, as multipart, and broken bodies: never a 5xx."""
     body = st.one_of(
         st.tuples(st.just("form"), fields(filled)),
         st.tuples(st.just("multipart"), fields(filled)),
@@ -373,6 +407,52 @@ def test_posts_never_fail(world: Session, rule: str) -> None:
         assert status < 500, (rule, body, qs)
 
     attempt()
+
+
+def test_posts_never_fail(world: Session, rule: str) -> None:
+    url = url_of(rule, world.world.params)
+    fuzz_posts(world, url, form_fields(world.page, url), rule)
+
+
+def test_signed_out_posts_never_fail(_app: Flask, intact: World, rule: str) -> None:
+    """The same forms as respondents and people signing in send them: with no session."""
+    page = device(_app, "192.0.2.31")
+    url = url_of(rule, intact.params)
+    fuzz_posts(Session(intact, page, page.token()), url, form_fields(page, url), rule)
+
+
+KIOSK = "/en/kiosk"
+
+
+def test_an_unlocked_kiosk_never_fails(_app: Flask, intact: World) -> None:
+    """The kiosk's form past its ticket, one step after the other: a facilitator unlocks a
+    device, which is then signed out and shows the sealed questionnaire to whoever comes."""
+    kiosk = device(_app, "192.0.2.32")
+    login(kiosk, intact.email)
+    visits_url = f"/admin/acme/consultations/{OPEN}/visits/{intact.params['kiosk_visit_id']}"
+    unlocked = kiosk.post(f"{visits_url}/kiosk", {}, form_page=visits_url)
+    assert unlocked.headers["Location"] == KIOSK, unlocked.status_code
+    token = kiosk.token(KIOSK)
+    session = Session(intact, kiosk, token)
+    reply = kiosk.client.post(KIOSK, data={"csrf_token": token, "stage": "intro"})
+    steps = []
+    while reply.status_code == 200 and len(steps) < 20:
+        html = reply.get_data(as_text=True)
+        step = hidden(html, "step")
+        parser = _Form()
+        parser.feed(html)
+        fuzz_posts(session, KIOSK, parser.filled, f"kiosk, step {step}")
+        steps.append(step)
+        # On to the next step, answered as a person would.
+        prefix = "p-" if step == "profile" else f"q-{step}"
+        data = {**carried_form(html), "csrf_token": token, "nav": "next"}
+        data.update({k: v for k, v in SEALED_ANSWERS.items() if k.startswith(prefix)})
+        if step == "review":
+            data["nav"] = "send"
+        reply = kiosk.client.post(KIOSK, data=data)
+    assert steps[0] == "profile" and steps[-1] == "review" and len(steps) > 3, steps
+    assert reply.headers["Location"] == "/en/kiosk/thanks"  # the fuzzing broke nothing
+    assert kiosk.get(KIOSK).status_code == 200  # still a kiosk: nothing sent locked it
 
 
 def test_posts_over_the_limits_get_413(_app: Flask, world: Session, rule: str) -> None:
