@@ -16,6 +16,7 @@ at least one person and at most what the published shares of its column leave (t
 column add up to the whole). A place, a verdict or a preferred option is given only when it is
 the same wherever, between those bounds, the hidden shares lie; otherwise it is not known.
 So an option with no first choice never *follows* a consultation whose other shares are hidden.
+Places by Borda points likewise: hidden points may be anything from 0 to m − 1 per ranker.
 
 A guarantee counts as *asked for* when more than half of those who rated it called it
 essential; the founding text then either provides it (``in_law``) or leaves a **gap**.
@@ -122,7 +123,7 @@ def _standing(
         rank=place(shares, option),
         first_choice_share=shares.get(option),
         borda=points.get(option),
-        borda_rank=_rank({k: None if v is None else float(v) for k, v in points.items()}, option),
+        borda_rank=borda_place(borda, c, option),
         alignment=alignment(shares, option),
         preferred=preferred,
     )
@@ -153,16 +154,22 @@ def _first(shares: Mapping[str, float | None]) -> str | None:
     return None if hidden and _rest(shares) > published[first] else first
 
 
-def _rank(values: Mapping[str, float | None], option: str) -> int | None:
-    """1 + how many options did strictly better; ``None`` if the option's value is hidden.
+def borda_place(borda: Borda | None, c: int, option: str) -> int | None:
+    """1 + how many options have strictly more Borda points than ``option`` in column ``c``.
 
-    For Borda points, which are hidden a whole column at a time (:class:`Borda`), so a value
-    published beside a hidden one never needs bounding as first-choice shares do.
+    ``None`` when its points are hidden, or when hidden points could be more than its own: an
+    option's points go from 0 (nobody ranked it) to m − 1 per ranker (everyone put it first).
     """
-    mine = values.get(option)
-    if mine is None:
+    points = _points(borda, c)
+    mine = points.get(option)
+    if borda is None or mine is None:
         return None
-    return 1 + sum(1 for k, v in values.items() if k != option and v is not None and v > mine)
+    rankers = borda.rankers[c]
+    most = math.inf if rankers is None else rankers * (len(borda.items) - 1)
+    others = [v for k, v in points.items() if k != option]
+    if any(v is None for v in others) and most > mine:
+        return None
+    return 1 + sum(1 for v in others if v is not None and v > mine)
 
 
 def _rest(shares: Mapping[str, float | None]) -> float:

@@ -7,6 +7,7 @@ import pytest
 from consult.reports.comparison import (
     Alignment,
     alignment,
+    borda_place,
     essential_shares,
     guarantee_checks,
     place,
@@ -138,6 +139,20 @@ def test_hidden_shares_are_bounded_never_guessed(
 ) -> None:
     assert alignment(shares, option) is expected
     assert place(shares, option) == rank
+
+
+def test_a_borda_place_is_given_only_when_hidden_points_could_not_pass_it() -> None:
+    """20 rankers, three options: an option earns between 0 and 40 points."""
+
+    def ranked(points: list[int | None]) -> Borda:
+        return Borda(["a", "b", "c"], [ALL], [[n] for n in points], [20])
+
+    assert [borda_place(ranked([30, 25, 5]), 0, o) for o in "abc"] == [1, 2, 3]
+    assert borda_place(ranked([30, None, 5]), 0, "a") is None  # the hidden one may hold 31+
+    assert borda_place(ranked([40, None, 5]), 0, "a") == 1  # nobody can pass 40
+    assert borda_place(ranked([30, None, 5]), 0, "b") is None
+    assert borda_place(Borda(["a", "b"], [ALL], [[3], [None]], [None]), 0, "a") is None
+    assert borda_place(None, 0, "a") is None
 
 
 def test_an_option_nobody_put_first_never_follows_hidden_ones() -> None:
