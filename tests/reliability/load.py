@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from submission import CHANNELS, SLUG, Client, Setup, browse_to_form, request
 
@@ -38,13 +38,22 @@ class Submission:
         return bool(self.statuses) and self.statuses[-1] == 303
 
 
+#: The clients' addresses, as the reverse proxy forwards them (RFC 5737 documentation range).
+ADDRESSES = "198.51.100.{}"
+
+
 class Load:
-    """``threads`` clients, each with a session on both channels, sending in parallel."""
+    """``threads`` clients, each with a session on both channels and an address of its own
+    (sent as the proxy's ``X-Forwarded-For``), sending in parallel."""
 
     def __init__(self, port: int, setup: Setup, threads: int = 32) -> None:
         self.port, self.setup, self.threads = port, setup, threads
         self.sessions = [
-            {channel: browse_to_form(port, channel) for channel in CHANNELS} for _ in range(threads)
+            {
+                channel: browse_to_form(port, channel, ADDRESSES.format(n + 1))
+                for channel in CHANNELS
+            }
+            for n in range(threads)
         ]
         self.sent: list[Submission] = []
         self._acknowledged = 0
@@ -100,7 +109,9 @@ class Load:
         body = f"{urlencode(client.hidden)}&{item.body}&nav=send"
         for attempt in range(ATTEMPTS):
             try:
-                status, _page, _ = request(connection, "POST", path, body, client.cookie)
+                status, _page, _ = request(
+                    connection, "POST", path, body, client.cookie, client.address
+                )
             except (OSError, http.client.HTTPException):
                 status = 0
                 connection.close()
@@ -118,6 +129,20 @@ class Load:
 
     def statuses(self) -> Counter[int]:
         return Counter(status for item in self.sent for status in item.statuses)
+
+    def secrets(self) -> set[str]:
+        """What the clients sent that says who they are or what they wrote: addresses,
+        session cookies, CSRF tokens, submission keys and free-text answers."""
+        found = {item.key for item in self.sent}
+        for sessions in self.sessions:
+            for client in sessions.values():
+                found.add(client.address)
+                found.update(part.partition("=")[2] for part in client.cookie.split("; "))
+                found.update(value for name, value in client.hidden if name == "csrf_token")
+        for bodies in self.setup.answers.values():
+            for body in bodies:
+                found.update(v for _, v in parse_qsl(body) if len(v) > 20 and " " in v)
+        return {value for value in found if value}
 
 
 def worker_pids(master: int) -> list[int]:

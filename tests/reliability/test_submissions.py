@@ -2,8 +2,9 @@
 
 gunicorn with 4 workers and the project's ``gunicorn.conf.py``, on a scratch SQLite file and
 then on a scratch PostgreSQL database; 32 clients send mixed open and sealed submissions as
-browsers without JavaScript do (``bench/submission.py``), retrying with the same submission key
-after a lost connection or a 5xx, until the server acknowledges with 303.
+browsers without JavaScript do (``bench/submission.py``), each from its own address as the
+proxy forwards it, retrying with the same submission key after a lost connection or a 5xx,
+until the server acknowledges with 303.
 
 1. **Steady**: 2,000 submissions. Exactly the acknowledged ones are stored, no 5xx.
 2. **Under fire**: 1,000 more; 5 % of the way in a worker gets SIGKILL, at 75 % another;
@@ -13,8 +14,9 @@ after a lost connection or a 5xx, until the server acknowledges with 303.
    every submission acknowledged before the backup started (and nothing never sent), and its
    envelopes open with the trustees' shares through the real unsealing code.
 
-Throughout: no "database is locked", and no client address, browser or sealed route in the
-server's log. Run with ``make test-reliability`` (a few minutes per database).
+Throughout: no "database is locked", and no client address (direct or forwarded by the proxy),
+browser, session cookie, CSRF token, submission key, answer or sealed route in the server's
+log. Run with ``make test-reliability`` (a few minutes per database).
 """
 
 from __future__ import annotations
@@ -85,6 +87,8 @@ class Run:
     keys: dict[str, dict[str, set[str]]]
     #: What unsealing the restored database counted.
     tally: dict[str, int]
+    #: What the clients sent that no log may hold (:meth:`Load.secrets`).
+    secrets: set[str]
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -225,6 +229,7 @@ def perform(kind: str, stack: ExitStack, folder: Path) -> Run:
         restored=restored,
         restore_output=restore_output,
         tally=tally,
+        secrets=load.secrets(),
         keys={
             "steady": keys_of(app, steady),
             "all": keys_of(app, steady + under_fire),
@@ -366,3 +371,8 @@ def test_the_log_names_no_one(run: Run) -> None:
     assert not any(part in line for line in requests for part in ("/sealed", "/kiosk"))
     assert "127.0.0.1" not in "\n".join(requests)  # … without the client's address
     assert USER_AGENT not in run.log and "consult-bench" not in run.log
+    # Nor the forwarded addresses, session cookies, CSRF tokens, submission keys or answers.
+    assert len(run.secrets) > STEADY + UNDER_FIRE + 2 * CLIENTS
+    assert any(" " in secret for secret in run.secrets)  # free-text answers among them
+    leaked = [secret for secret in run.secrets if secret in run.log]
+    assert leaked == [], leaked[:5]
