@@ -12,11 +12,12 @@ from typing import Any
 
 import pycountry
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, cast, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import ColumnElement
 
-from consult.consultations.models import Consultation
+from consult.consultations.models import Consultation, Status
 from consult.db import utcnow
 from consult.errors import Conflict
 from consult.extensions import db
@@ -187,45 +188,75 @@ def keep(
     row = _response_row(consultation, channel, submission, locale, today)
     row["submission_key_hash"] = key_hash(consultation, submission_key)
     row["answers_digest"] = submission.digest()
-    if not insert_once(Response.__table__, row):  # a retry, or a parallel twin
-        return _same_or_refuse(consultation, row)
+    if not insert_once(Response.__table__, row, consultation.version):
+        return _same_or_refuse(consultation, row)  # a retry or a parallel twin; or closed
     answers = [{"response_id": row["id"], **vars(answer)} for answer in submission.rows]
     if answers:
-        db.session.execute(Answer.__table__.insert(), answers)
+        db.session.connection().execute(_ANSWERS, answers)
     return row["id"]
 
 
-def insert_once(table: Table, row: dict[str, Any]) -> bool:
-    """Insert ``row`` unless its table holds its consultation's submission key hash already;
-    whether it did.
+#: Built once: every answer stores its rows with it.
+_ANSWERS = Answer.__table__.insert()
 
-    One ``INSERT … ON CONFLICT (consultation_id, submission_key_hash) DO NOTHING RETURNING``,
-    the same on SQLite and PostgreSQL: no look-up before and no savepoint around it. A
+
+def insert_once(table: Table, row: dict[str, Any], version: str | None) -> bool:
+    """Insert ``row`` if its consultation takes answers now, at ``version``, and its table
+    holds no row with its consultation's submission key hash yet; whether it did.
+
+    One ``INSERT … SELECT … WHERE`` *the consultation is open, within its dates, at that
+    version* ``ON CONFLICT (consultation_id, submission_key_hash) DO NOTHING RETURNING``,
+    the same on SQLite and PostgreSQL: no look-up before and no savepoint around it. The
+    database decides at the moment of storing, so an answer checked against a copy of the
+    consultation (:mod:`consult.respond.answering`) is never stored after it closed. A
     parallel request with the same key waits for the first one to commit, then inserts
     nothing. (``RETURNING`` says what happened: SQLAlchemy leaves ``rowcount`` unset on
     psycopg.)
     """
-    dialect = db.session.get_bind().dialect.name
-    return db.session.execute(_insert_once(table, dialect), row).first() is not None
+    connection = db.session.connection()
+    statement = _insert_once(table, connection.dialect.name, tuple(row))
+    parameters = {**row, ACCEPTING_NOW: utcnow(), ACCEPTING_VERSION: version}
+    return connection.execute(statement, parameters).first() is not None
+
+
+#: The parameters of the condition :func:`insert_once` adds to the row's own.
+ACCEPTING_NOW, ACCEPTING_VERSION = "accepting_at", "accepting_version"
 
 
 @cache
-def _insert_once(table: Table, dialect: str) -> ReturningInsert[Any]:
+def _insert_once(table: Table, dialect: str, names: tuple[str, ...]) -> ReturningInsert[Any]:
+    """The statement of :func:`insert_once` for ``table``'s columns ``names``."""
+    # PostgreSQL types the selected parameters from the columns they fill; SQLite needs no
+    # cast (and its CAST to a date or time would turn the text into a number).
+    values: list[ColumnElement[Any]] = [bindparam(name, type_=table.c[name].type) for name in names]
+    if dialect == "postgresql":
+        values = [cast(value, value.type) for value in values]
+    accepting = exists().where(
+        Consultation.id == bindparam("consultation_id"),
+        Consultation.status == Status.OPEN,
+        or_(Consultation.opens_at.is_(None), Consultation.opens_at <= bindparam(ACCEPTING_NOW)),
+        or_(Consultation.closes_at.is_(None), Consultation.closes_at > bindparam(ACCEPTING_NOW)),
+        Consultation.version.is_not_distinct_from(bindparam(ACCEPTING_VERSION)),
+    )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(
+    statement = insert(table).from_select(names, select(*values).where(accepting))
+    statement = statement.on_conflict_do_nothing(
         index_elements=["consultation_id", "submission_key_hash"]
     )
     return statement.returning(*table.primary_key.columns)
 
 
 def _same_or_refuse(consultation: Consultation, row: dict[str, Any]) -> uuid.UUID:
-    """The response stored before under the same key, if it holds the same answers."""
+    """The response stored before under the same key, if it holds the same answers;
+    :class:`NotAccepting` if there is none (the consultation stopped taking answers)."""
     stored = db.session.execute(
         select(Response.id, Response.answers_digest).where(
             Response.consultation_id == consultation.id,
             Response.submission_key_hash == row["submission_key_hash"],
         )
-    ).one()
+    ).first()
+    if stored is None:
+        raise NotAccepting()
     if stored.answers_digest != row["answers_digest"]:
         raise KeyReused()
     return stored.id

@@ -45,8 +45,8 @@ from consult.questionnaires.schema import (
     easy_read,
     has_easy_read,
 )
+from consult.respond import answering, services
 from consult.respond import flow as flows
-from consult.respond import services
 from consult.respond.display import PROFILE_LABELS, Words
 from consult.sealed import services as sealed
 
@@ -142,7 +142,11 @@ def consultation(slug: str) -> str:
 @csrf.exempt  # checked below, so that an expired token re-renders the answers, not an error
 def respond(slug: str) -> HTTPResponse | tuple[str, int] | str:
     read_first()  # the answers are checked before the one write that stores them
-    consultation = _public(slug)
+    if request.method == "POST":  # answers sent: the process's copy (``answering``)
+        consultation = answering.consultation(slug)
+        settle_content_language(consultation)
+    else:
+        consultation = _public(slug)
     if not consultation.is_accepting():
         return _closed(consultation)
     return _questionnaire(consultation, Channel.OPEN, preview=False)
@@ -179,6 +183,14 @@ def preview(slug: str) -> HTTPResponse | tuple[str, int] | str:
 def thanks(slug: str) -> str:
     consultation = _public(slug)
     return render_template("respond/thanks.html", consultation=consultation)
+
+
+def closed_since(slug: str) -> tuple[str, int]:
+    """The answers just checked could not be stored: the consultation stopped taking them
+    a moment ago. Its page as it now stands."""
+    db.session.rollback()
+    answering.forget(slug)
+    return _closed(_public(slug))
 
 
 def _closed(consultation: Consultation) -> tuple[str, int]:
@@ -293,15 +305,20 @@ class _Page:
 
     def store(self, submission: Submission) -> HTTPResponse | tuple[str, int]:
         """Keep a checked submission, commit, and say thank you."""
-        # Addressed before the commit, which expires the consultation (reading it would load
-        # it again).
-        thanks = url_for("respond.thanks", slug=self.consultation.slug)
+        slug = self.consultation.slug
         start_writing(db.session)
-        services.keep(
-            self.consultation, self.channel, submission, locale=self.locale, submission_key=self.key
-        )
+        try:
+            services.keep(
+                self.consultation,
+                self.channel,
+                submission,
+                locale=self.locale,
+                submission_key=self.key,
+            )
+        except services.NotAccepting:  # closed since the page's copy was read
+            return closed_since(slug)
         db.session.commit()
-        return redirect(thanks, code=303)
+        return redirect(url_for("respond.thanks", slug=slug), code=303)
 
     def context(self, step: str) -> dict[str, Any]:
         """What the channel adds to its pages: the open channel offers the sealed one."""

@@ -25,6 +25,7 @@ from consult.errors import Conflict
 from consult.extensions import db
 from consult.questionnaires.answers import Submission
 from consult.questionnaires.schema import Channel, Questionnaire
+from consult.respond import answering
 from consult.respond.services import NotAccepting, insert_once
 from consult.sealed import crypto, payload
 from consult.sealed.models import (
@@ -55,13 +56,17 @@ def sealing_key(consultation: Consultation) -> SealingKey | None:
 _SEALING_KEY = select(SealingKey).where(SealingKey.consultation_id == bindparam("consultation"))
 
 
-def public_channel(slug: str) -> tuple[Consultation, SealingKey | None]:
+def public_channel(slug: str, *, sending: bool = False) -> tuple[Consultation, SealingKey | None]:
     """The consultation readers may see (as ``consultations.get_public``) and the key its
     sealed web channel seals with (as :func:`channel_key`), in one query: the channel needs
-    both for every answer."""
-    row = db.session.execute(_PUBLIC_WITH_KEY, {"slug": slug}).first()
-    found, key = row if row is not None else (None, None)
-    consultation = consultations.readable(found)
+    both for every answer. A request ``sending`` answers reads them from the process's copy
+    (:mod:`consult.respond.answering`), read-only."""
+    if sending:
+        consultation, key = answering.consultation_and_key(slug)
+    else:
+        row = db.session.execute(_PUBLIC_WITH_KEY, {"slug": slug}).first()
+        found, key = row if row is not None else (None, None)
+        consultation = consultations.readable(found)
     return consultation, key if _asked(consultation.shared_document()) else None
 
 
@@ -229,14 +234,16 @@ def seal(
         "is_held": held,
         "submission_key_hash": key_hash(consultation, submission_key),
     }
-    if insert_once(Envelope.__table__, row):
+    if insert_once(Envelope.__table__, row, consultation.version):
         return Stored(row["id"], row["sha256"], is_new=True)
     first = db.session.execute(  # a retry, or a parallel twin: the first one stays
         select(Envelope.id, Envelope.sha256).where(
             Envelope.consultation_id == consultation.id,
             Envelope.submission_key_hash == row["submission_key_hash"],
         )
-    ).one()
+    ).first()
+    if first is None:  # nothing stored before: the consultation stopped taking answers
+        raise NotAccepting()
     return Stored(first.id, first.sha256, is_new=False)
 
 

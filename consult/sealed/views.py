@@ -31,12 +31,14 @@ from consult.i18n.content import current_language
 from consult.questionnaires.answers import Submission
 from consult.questionnaires.schema import Channel, has_easy_read
 from consult.respond import flow as flows
+from consult.respond.services import NotAccepting
 from consult.respond.views import (
     _closed,
     _Page,
     _page,
     _public,
     add_lang,
+    closed_since,
     pull_lang,
     settle_content_language,
 )
@@ -81,7 +83,7 @@ def channel(slug: str) -> HTTPResponse | tuple[str, int] | str:
     if request.method == "POST" and request.mimetype != FORM_TYPE:
         return render_error(415, NOT_A_FORM)  # before anything reads the body
     read_first()  # the answers are checked and sealed before the one write that stores them
-    consultation, key = sealed.public_channel(slug)
+    consultation, key = sealed.public_channel(slug, sending=request.method == "POST")
     settle_content_language(consultation)
     if key is None:
         return render_template("sealed/channel_unavailable.html", consultation=consultation), 404
@@ -171,19 +173,21 @@ class _SealedPage(_Page):
         if _first_page_errors(consultation, self.flow.form):  # the first page was skipped
             return _first_page(consultation, MultiDict(), {"age": START_AGAIN}, 400)
         address = request.remote_addr or ""
-        # Read before the commit, which expires the consultation (reading would load it again).
         slug, receipts = consultation.slug, consultation.sealed_receipts
         start_writing(db.session)
-        stored = sealed.seal(
-            consultation,
-            Channel.SEALED,
-            submission,
-            locale=self.locale,
-            submission_key=self.key,
-            details={"age": self.age} if self.age else None,
-            held=rate.should_hold(consultation, address),  # a retry stores nothing anyway
-            key=self.sealing_key,
-        )
+        try:
+            stored = sealed.seal(
+                consultation,
+                Channel.SEALED,
+                submission,
+                locale=self.locale,
+                submission_key=self.key,
+                details={"age": self.age} if self.age else None,
+                held=rate.should_hold(consultation, address),  # a retry stores nothing anyway
+                key=self.sealing_key,
+            )
+        except NotAccepting:  # closed since the page's copy was read
+            return closed_since(slug)
         if stored.is_new:  # a retry is neither stored nor counted again
             rate.count(consultation, address)
         db.session.commit()
