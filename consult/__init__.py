@@ -73,7 +73,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         SECRET_KEY=settings.secret_key,
         DEBUG=settings.debug,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # A pooled connection to a server that restarted is found out before use; a SQLite
+        # file has no server to lose, and its ping would cost every transaction a statement.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.database_url.startswith("sqlite")},
         SESSION_COOKIE_NAME="consult_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
