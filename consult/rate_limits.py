@@ -228,14 +228,27 @@ def _apply(app: Flask, limiter: Limiter) -> None:
         key_func=_organiser_key,
         exempt_when=_organiser_exempt,
     )
+    limited_posts = set()
     for name, found in app.blueprints.items():
         blueprint = cast(Blueprint, found)  # registered from flask.Blueprint objects
         if name in RESPONDENT_BLUEPRINTS:
             respondents(blueprint)
+            limited_posts.add(name)
         elif name == "api":
             limiter.limit(lambda: API_LIMIT)(blueprint)
         elif _is_organiser(blueprint) and name not in UNLIMITED_ORGANISER_BLUEPRINTS:
             organisers(blueprint)
+            limited_posts.add(name)
+
+    @limiter.request_filter
+    def unlimited() -> bool:
+        """Requests no limit above applies to (the sealed channel, kiosks, every page read
+        outside the API), let through before the limiter looks their limits up: most of
+        the site, and half the time a sealed answer spent in the limiter."""
+        name = request.blueprint
+        if name == "api":
+            return False
+        return name not in limited_posts or request.method != "POST"
 
 
 def _is_organiser(blueprint: Blueprint) -> bool:

@@ -91,10 +91,12 @@ def _consultation_offering(slug: str | None, lang: str | None) -> Consultation |
 @bp.url_defaults
 def add_lang(endpoint: str, values: dict[str, Any]) -> None:
     if "lang" not in values:
-        locale = get_locale()
-        values["lang"] = (
-            g.get("content_locale") or g.get("lang") or (locale.language if locale else "en")
-        )
+        values["lang"] = g.get("content_locale") or g.get("lang") or _locale_language()
+
+
+def _locale_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
 
 
 @bp.get("/")
