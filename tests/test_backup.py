@@ -186,6 +186,15 @@ def empty(app: Flask) -> None:
         db.session.commit()
 
 
+def audited(app: Flask, action: str) -> list[dict[str, Any]]:
+    """The details of the audit events of ``action``, oldest first."""
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        )
+        return [dict(event.details) for event in events]
+
+
 def test_a_backup_restores_every_row_of_every_table(
     app: Flask,
     make: Factory,
@@ -197,9 +206,18 @@ def test_a_backup_restores_every_row_of_every_table(
     path = backed_up(app, key_files, tmp_path / "consult.backup")
     assert CANARY.encode() not in path.read_bytes()
     assert b"SQLite format 3" not in path.read_bytes() and b"PGDMP" not in path.read_bytes()
+    # Audited, with what identifies the file and nothing of its content.
+    with path.open("rb") as source:
+        header, _raw = backup.read_header(source)
+    identity = {"key_id": header.key_id, "migration_head": header.migration_head}
+    assert header.migration_head and header.key_id == crypto.key_id(
+        backup.read_public_key(key_files[1].read_text())
+    )
+    assert audited(app, "backup.created") == [{**identity, "bytes": path.stat().st_size}]
     empty(app)
     result = run(app, "restore", "--from", str(path), "--key", str(key_files[0]))
     assert result.exit_code == 0, result.output
+    assert audited(app, "backup.restored") == [{**identity, "backup_created_on": header.created_on}]
     after = contents(app)
     # The restore is audited in the restored database, after the events it brought back.
     restored = [row for row in after.pop("audit_event") if "backup.restored" in row]
