@@ -109,8 +109,8 @@ def grouped_chart(
 
 def _described(heading: str, bars: Sequence[Bar]) -> str:
     """The chart's data as a sentence for screen readers: "heading: label value, …"."""
-    values = ", ".join(f"{bar.label} {bar.value}" for bar in bars)
-    return f"{heading}: {values}" if heading else values
+    values = ", ".join(f"{contain_bidi(bar.label)} {bar.value}" for bar in bars)
+    return f"{contain_bidi(heading)}: {values}" if heading else values
 
 
 def _svg(

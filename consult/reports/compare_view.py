@@ -52,6 +52,7 @@ from consult.reports.designation_views import PART_LABELS, STAGE_STATE_LABELS
 from consult.reports.labels import ReportLabels
 from consult.reports.page import GROUP, HIDDEN, Cell
 from consult.templating import local_date
+from consult.text import contain_bidi
 
 #: The breakdown by stakeholder category (a dimension of :mod:`consult.reports.data`).
 CATEGORY = "category"
@@ -327,7 +328,7 @@ class Section:
         if standing.preferred is None and (subject, standing.alignment) in UNNAMED:
             return str(UNNAMED[subject, standing.alignment])
         return str(SENTENCES[subject, standing.alignment]) % {
-            "preferred": self.option_name(standing.preferred)
+            "preferred": contain_bidi(self.option_name(standing.preferred))
         }
 
     # Guarantees ----------------------------------------------------------------------------

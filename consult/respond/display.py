@@ -17,6 +17,7 @@ from consult.questionnaires.schema import (
     Questionnaire,
     QuestionType,
 )
+from consult.text import contain_bidi
 
 PROFILE_LABELS: dict[str, LazyString] = {
     "p-category": _l("Which group do you belong to?"),
@@ -59,10 +60,10 @@ class Words:
         source = self.document.question(condition.question)
         if source is None:
             return ""
-        asked = self.text(source.text)
+        asked = contain_bidi(self.text(source.text))
         if condition.op is ConditionOp.ANSWERED:
             return _("Answer only if you answered “%(question)s”.", question=asked)
-        answer = self.label_of(source, condition.value)
+        answer = contain_bidi(self.label_of(source, condition.value))
         if condition.op is ConditionOp.NOT_EQUALS:
             return _(
                 "Answer only if your answer to “%(question)s” was not “%(answer)s”.",
