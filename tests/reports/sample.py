@@ -133,6 +133,7 @@ def store_report(
     narrative: dict[str, str] | None = None,
     limitations: dict[str, str] | None = None,
     reason: dict[str, str] | None = None,
+    dataset_digest: str = "d" * 64,
 ) -> int:
     """Insert a report row as the workflow would leave it; its id."""
     data = data or report_data()
@@ -145,7 +146,7 @@ def store_report(
             k=data.k,
             data=to_dict(data),
             digest=digest(data),
-            dataset_digest="d" * 64,
+            dataset_digest=dataset_digest,
             audit_head="a" * 64,
             narrative=narrative or {"en": "Most respondents asked for a new body."},
             limitations=limitations or {},

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -29,6 +30,7 @@ from tests.reports.sample import (
     approve_quotation,
     store_report,
 )
+from tests.reports.test_comparison_page import build, ranked_data, record
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,13 @@ def test_the_pdf_says_the_title_and_the_key_numbers(rendered: Rendered, lang: st
     for number in ("20", "16", "40", "24", "38"):
         assert re.search(rf"(?<!\d){number}(?!\d)", text), number
     assert "50" in text and "63" in text  # shares, written the reader's way
-    assert "d" * 64 in re.sub(r"\s", "", text)  # a long label may push the digest to two lines
+    assert "d" * 64 in unspaced(paper)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_pdf_is_tagged_and_in_the_reader_language(rendered: Rendered, lang: str) -> None:
     paper = rendered.papers[lang]
-    catalog = paper.reader.trailer["/Root"]
+    catalog: Any = paper.reader.trailer["/Root"]
     assert "/StructTreeRoot" in catalog
     assert catalog["/MarkInfo"]["/Marked"].value is True
     assert catalog["/Lang"] == lang
@@ -155,3 +157,48 @@ def test_a_second_fetch_comes_from_disk(
     # Kept on disk, where every worker process (and the next start) finds it.
     [stored] = tmp_path.glob("*.pdf")
     assert stored.read_bytes() == first.get_data()
+
+
+def test_a_new_designation_revision_or_new_numbers_give_a_new_pdf(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    build(app, make)
+    record(app, model="ombuds", option_key="ombuds")
+    rendered: list[str] = []
+    real = render.html_to_pdf
+
+    def counting(html: str, static_root: Path) -> bytes:
+        rendered.append(html)
+        return real(html, static_root)
+
+    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
+    monkeypatch.setattr(render, "html_to_pdf", counting)
+
+    def fetch() -> Paper:
+        return Paper(200, {}, client.get(f"/en/c/{SLUG}/report.pdf").get_data())
+
+    first = fetch()
+    assert fetch().data == first.data and len(rendered) == 1
+    assert says(first, "as last recorded (revision 1)", "en")
+
+    record(app)  # the State designated another option: revision 2
+    second = fetch()
+    assert second.data != first.data and len(rendered) == 2
+    assert says(second, "as last recorded (revision 2)", "en")
+    assert fetch().data == second.data and len(rendered) == 2
+
+    # A new report revision with other numbers, from another dataset.
+    store_report(
+        app, data=replace(ranked_data(), responses=41), revision=2, dataset_digest="e" * 64
+    )
+    third = fetch()
+    assert third.data != second.data and len(rendered) == 3
+    assert says(third, "Responses counted 41", "en") and "e" * 64 in unspaced(third)
+    assert not says(second, "Responses counted 41", "en") and "e" * 64 not in unspaced(second)
+    assert fetch().data == third.data and len(rendered) == 3
+    assert len(list(tmp_path.glob("*.pdf"))) == 3
+
+
+def unspaced(paper: Paper) -> str:
+    """The PDF's text without white space: a long label may push a digest to two lines."""
+    return re.sub(r"\s", "", paper.text)
