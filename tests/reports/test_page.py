@@ -82,6 +82,8 @@ def test_the_methodology_states_k_digests_and_what_suppression_does_not_protect(
     html = client.get(URL).get_data(as_text=True)
     assert "Every count smaller than 5 is hidden" in html
     assert "It does not protect against combining different tables" in html
+    assert "a hidden count can sometimes be narrowed down" in html
+    assert "comparing this report with another, such as an earlier revision" in html
     assert "d" * 64 in html and "a" * 64 in html
     assert "2 responses arrived while their channel was flooded" in html
     assert f'href="/en/c/{SLUG}/privacy"' in html
