@@ -200,12 +200,30 @@ SCHEMAS: dict[str, Schema] = {
         {
             "dimension": {"type": "string", "enum": ["all", "group", "category"]},
             "column": STRING,
-            "rank": COUNT,
+            "rank": _nullable(
+                "integer",
+                minimum=1,
+                description="Place by first-choice share; null when the option's share is "
+                "hidden, or when hidden shares could change its place.",
+            ),
             "first_choice_share": _nullable("number"),
             "borda": COUNT,
-            "borda_rank": COUNT,
-            "alignment": {"type": "string", "enum": [a.value for a in Alignment]},
-            "preferred": _nullable("string"),
+            "borda_rank": _nullable(
+                "integer",
+                minimum=1,
+                description="Place by Borda points; null when its points are hidden, or when "
+                "hidden points could be more than its own.",
+            ),
+            "alignment": {
+                "type": "string",
+                "enum": [a.value for a in Alignment],
+                "description": "`unknown` when hidden numbers could change the verdict.",
+            },
+            "preferred": _nullable(
+                "string",
+                description="Option with the largest first-choice share in this column; null "
+                "when nobody put an option first, or when a hidden share could be larger.",
+            ),
         },
         "The designated option in one column of the ranking; null where hidden.",
     ),
@@ -302,7 +320,9 @@ SCHEMAS: dict[str, Schema] = {
             ),
             "preferred": {
                 "oneOf": [_ref("Named"), {"type": "null"}],
-                "description": "Option with the largest first-choice share.",
+                "description": "Option with the largest first-choice share; null when the "
+                "report was withdrawn, when nobody put an option first, or when a hidden share "
+                "could be larger.",
             },
             "model": {
                 "oneOf": [_ref("Named"), {"type": "null"}],
