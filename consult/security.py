@@ -93,14 +93,16 @@ def init_app(app: Flask) -> None:
     production = app.config["CONSULT"].is_production
     host_only_cookies(app)
 
+    everywhere = {**HEADERS, **({"Strict-Transport-Security": HSTS} if production else {})}
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        # One pass over the response's headers, not one per header set (every response).
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers
+        headers.extend((n, v) for n, v in everywhere.items() if n.lower() not in present)
         if keeps_nothing(request.endpoint, request.path) and NO_STORE not in (
-            response.headers.get("Cache-Control") or ""
+            headers.get("Cache-Control") or ""
         ):
-            response.headers["Cache-Control"] = NO_STORE
-        if production:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+            headers["Cache-Control"] = NO_STORE
         return response

@@ -117,6 +117,31 @@ def test_counting_an_answer_starts_no_thread(app: Flask, make: Factory) -> None:
         assert isinstance(rate_limits.limiter().storage, rate_limits.ProcessMemoryStorage)
 
 
+def test_the_limiter_looks_limits_up_only_for_requests_that_have_some(
+    app: Flask, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages read, sealed answers and the kiosk are let through before any look-up; the
+    open channel's answers, the organisers' forms and the API are still counted."""
+    make.consultation("acme", "npm-2027", ("en", "fr"), opened=True)
+    looked_up: list[str | None] = []
+    with app.app_context():
+        manager = rate_limits.limiter().limit_manager
+    resolve = manager.resolve_limits
+
+    def spy(flask_app: Flask, endpoint: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(endpoint)
+        return resolve(flask_app, endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(manager, "resolve_limits", spy)
+    assert send(Page(app.test_client()), ANSWERS).status_code == 303
+    Page(app.test_client()).get(OPEN_URL)
+    Page(app.test_client()).get("/en/")
+    assert looked_up == []
+    assert _open_answer(app).status_code == 303
+    assert app.test_client().get("/api/v1/consultations").status_code == 200
+    assert looked_up == ["respond.respond", "api.consultation_list"]
+
+
 def test_expired_counts_are_swept_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     storage = rate_limits.ProcessMemoryStorage()
     monkeypatch.setattr(storage, "SWEEP_EVERY", 0.0)
