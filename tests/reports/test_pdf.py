@@ -370,11 +370,6 @@ def test_the_arabic_pdf_is_laid_out_right_to_left(_app: Flask, rendered: Rendere
     assert any(line.start > MARGIN + AWAY for line in ar.suppression)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="WeasyPrint 70 places grid columns left to right whatever the direction: "
-    "the print style's .facts grid needs mirroring for right-to-left pages",
-)
 def test_the_arabic_pdf_puts_each_fact_to_the_right_of_its_value(
     _app: Flask, rendered: Rendered
 ) -> None:
