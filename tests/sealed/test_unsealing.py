@@ -1,16 +1,18 @@
-"""Unsealing in the app and offline give the same answers; k-1 shares fail; tampering is counted."""
+"""Unsealing in the app and offline give the same answers; k-1 shares fail; tampering is counted;
+the answers are stored with no date and not in the order they came."""
 
 from __future__ import annotations
 
 import io
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import Integer, literal_column, select, update
 from werkzeug.datastructures import MultiDict
 
 from consult.accounts.permissions import Role
@@ -21,11 +23,12 @@ from consult.extensions import db
 from consult.questionnaires.answers import read_submission
 from consult.questionnaires.schema import Channel
 from consult.respond import services as respond
-from consult.respond.models import Response
+from consult.respond.models import Answer, Response
 from consult.sealed import crypto, opener, services, unsealing
 from consult.sealed.models import Envelope
 from tests.factories import Factory
 from tests.helpers import Page, login
+from tests.sealed import test_channel as channel
 
 ANSWERS = [
     {
@@ -370,3 +373,146 @@ def test_a_second_process_opens_the_same_answers(
         with caplog.at_level(logging.WARNING):
             assert unsealed() == here
         assert len(forks) == 1 and caplog.text == ""
+
+
+# No date and no order of arrival -----------------------------------------------------------
+
+#: How many sealed answers :func:`sent_in_order` sends, each marked by its place in the queue.
+SENT = 30
+
+
+@pytest.fixture
+def sent_in_order(app: Flask, make: Factory) -> tuple[list[str], tuple[str, ...]]:
+    """A closed consultation that took :data:`SENT` answers through the sealed web channel,
+    the n-th saying it had n visits; the ids of their envelopes in the order sent, and the
+    trustees' shares."""
+    make.consultation("acme", channel.SLUG, ("en",), opened=True)
+    ids: list[str] = []
+    for n in range(1, SENT + 1):
+        answers = {**channel.ANSWERS, "q-visited": "yes", "q-visits": str(n)}
+        assert channel.send(Page(app.test_client()), answers).status_code == 303
+        with app.app_context():
+            [new] = set(db.session.scalars(select(Envelope.id))) - set(ids)
+        ids.append(new)
+    with app.app_context():
+        consultation = the(app)
+        consultations.close(consultation, consultation.organisation.memberships[0].user)
+        db.session.commit()
+    return ids, make.shares[channel.SLUG]
+
+
+def _exported(app: Flask, folder: Path) -> Path:
+    """The envelopes as ``envelopes-export`` writes them."""
+    export = folder / "envelopes.jsonl"
+    result = app.test_cli_runner().invoke(
+        args=["consult", "envelopes-export", channel.SLUG, "--out", str(export)]
+    )
+    assert result.exit_code == 0, result.output
+    return export
+
+
+def _unsealed(how: str, app: Flask, shares: tuple[str, ...], export: Path | None) -> None:
+    """Unseal in the app, or import what ``consult-open`` opened of ``export``: flushed, not
+    committed (in an application context)."""
+    if how == "in_app":
+        unsealing.unseal(the(app), shares[:2], None)
+        return
+    assert export is not None
+    share_files: list[str] = []
+    for n, share in enumerate(shares[:2]):
+        path = export.with_name(f"share-{n}.txt")
+        path.write_text(share)
+        share_files += ["--share", str(path)]
+    opened = export.with_name(f"opened-{len(list(export.parent.glob('opened-*')))}.jsonl")
+    assert opener.main([str(export), "--out", str(opened), *share_files]) == 0
+    unsealing.import_opened(the(app), opened.read_text().splitlines(), None)
+
+
+@pytest.mark.parametrize("how", ["in_app", "offline"])
+def test_unsealed_responses_carry_no_date(
+    app: Flask, sent_in_order: tuple[list[str], tuple[str, ...]], tmp_path: Path, how: str
+) -> None:
+    """Every envelope has its day of arrival; no response unsealed from one has any date."""
+    _ids, shares = sent_in_order
+    with app.app_context():
+        days = db.session.scalars(select(Envelope.received_on)).all()
+    assert len(days) == SENT and None not in days
+    export = _exported(app, tmp_path) if how == "offline" else None
+    with app.app_context():
+        _unsealed(how, app, shares, export)
+        db.session.commit()
+    with app.app_context():
+        stored = db.session.execute(select(Response.received_on, Response.channel)).all()
+    assert len(stored) == SENT
+    assert [(received_on, str(kind)) for received_on, kind in stored] == [(None, "sealed")] * SENT
+
+
+def stored_order() -> list[int]:
+    """The number of visits of each response, in the order unsealing inserted the rows.
+
+    SQLite: the ``rowid``, which grows with each insert into this table (emptied between tests).
+    PostgreSQL: ``cmin``, the number of the statement that inserted the row within its
+    transaction: unsealing inserts every response in one transaction, one statement per row
+    (the driver's executemany), so it grows with each insert. Not ``ctid``, the row's place in
+    the heap: the tables are emptied with DELETE between tests, and PostgreSQL may put new rows
+    into the space of old ones, out of insertion order."""
+    position = literal_column(
+        "response.rowid"
+        if db.session.get_bind().dialect.name == "sqlite"
+        else "response.cmin::text::bigint",
+        Integer,
+    ).label("position")
+    rows = db.session.execute(
+        select(position, Answer.number)
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Answer.question_key == "visits")
+        .order_by(position)
+    ).all()
+    positions = [place for place, _number in rows]
+    assert len(set(positions)) == len(positions), "the insertion order is not known"
+    numbers = []
+    for _place, number in rows:
+        assert number is not None
+        numbers.append(int(number))
+    return numbers
+
+
+@pytest.mark.parametrize("how", ["in_app", "offline"])
+def test_unsealed_responses_are_not_stored_in_the_order_sent(
+    app: Flask,
+    sent_in_order: tuple[list[str], tuple[str, ...]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    """Responses are inserted in the order of an HMAC of the envelopes' ids under a key made
+    for the unsealing, not in the order the envelopes came: the rows, read in the order they
+    were inserted, do not say who answered first.
+
+    The n-th answer sent says n visits. First, with the shuffle replaced by the order sent,
+    the rows read back 1…30: reading the order of insertion works, and would see it. Then,
+    unsealed for real, they must be neither 1…30 nor 30…1. A fair shuffle gives one of those
+    two orders by chance with probability 2/30! ≈ 7.6e-33: this test never fails by chance.
+
+    Offline, the export lists the envelopes by id (random) and ``consult-open`` shuffles them
+    again; the import stores them in the order of the opened file.
+    """
+    sent, shares = sent_in_order
+    export = _exported(app, tmp_path) if how == "offline" else None
+    in_turn = list(range(1, SENT + 1))
+
+    def as_sent(ids: Iterable[str]) -> list[str]:
+        return sorted(ids, key=sent.index)
+
+    with app.app_context(), monkeypatch.context() as patch:
+        patch.setattr(unsealing if how == "in_app" else opener, "shuffled", as_sent)
+        _unsealed(how, app, shares, export)
+        assert stored_order() == in_turn
+        db.session.rollback()
+    with app.app_context():
+        _unsealed(how, app, shares, export)
+        found = stored_order()
+        db.session.commit()
+    assert sorted(found) == in_turn
+    assert found != in_turn and found != in_turn[::-1]
