@@ -116,7 +116,7 @@ def clean_text(value: str) -> str:
 
 
 def _values(form: FormData, name: str) -> list[str]:
-    return [clean_text(v) for v in form.getlist(name) if clean_text(v)]
+    return [cleaned for value in form.getlist(name) if (cleaned := clean_text(value))]
 
 
 # Conditions --------------------------------------------------------------------------------

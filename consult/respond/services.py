@@ -188,9 +188,10 @@ def keep(
     row = _response_row(consultation, channel, submission, locale, today)
     row["submission_key_hash"] = key_hash(consultation, submission_key)
     row["answers_digest"] = submission.digest()
+    # Made before the first write: on SQLite, the write lock is held from there to COMMIT.
+    answers = [{"response_id": row["id"], **vars(answer)} for answer in submission.rows]
     if not insert_once(Response.__table__, row, consultation.version):
         return _same_or_refuse(consultation, row)  # a retry or a parallel twin; or closed
-    answers = [{"response_id": row["id"], **vars(answer)} for answer in submission.rows]
     if answers:
         db.session.connection().execute(_ANSWERS, answers)
     return row["id"]

@@ -188,8 +188,8 @@ class _SealedPage(_Page):
             )
         except NotAccepting:  # closed since the page's copy was read
             return closed_since(slug)
-        if stored.is_new:  # a retry is neither stored nor counted again
-            rate.count(consultation, address)
         db.session.commit()
+        if stored.is_new:  # counted once stored; a retry is neither stored nor counted again
+            rate.count(consultation, address)
         receipt = stored.sha256[:10] if receipts else None
         return redirect(url_for(".thanks", slug=slug, r=receipt), code=303)
