@@ -537,18 +537,10 @@ def test_the_pdf_document_asks_for_nothing_but_its_stylesheet(app: Flask, make: 
 
 
 def test_a_new_revision_renders_a_new_pdf(
-    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    app: Flask, client: FlaskClient, make: Factory, pdf_renders: list[str], tmp_path: Path
 ) -> None:
     designated(app, make)
-    rendered: list[str] = []
-    real = render.html_to_pdf
-
-    def counting(html: str, static_root: Path) -> bytes:
-        rendered.append(html)
-        return real(html, static_root)
-
-    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
-    monkeypatch.setattr(render, "html_to_pdf", counting)
+    rendered = pdf_renders
     url = f"/en/c/{SLUG}/report.pdf"
     first = client.get(url).get_data()
     assert client.get(url).get_data() == first and len(rendered) == 1

@@ -139,21 +139,13 @@ def test_a_withdrawn_report_prints_the_notice(
 
 
 def test_a_second_fetch_comes_from_disk(
-    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    app: Flask, client: FlaskClient, make: Factory, pdf_renders: list[str], tmp_path: Path
 ) -> None:
     make.consultation(
         "acme", SLUG, ("en",), opened=True, questionnaire=sample_questionnaire(("en",))
     )
     store_report(app)
-    rendered: list[str] = []
-    real = render.html_to_pdf
-
-    def counting(html: str, static_root: Path) -> bytes:
-        rendered.append(html)
-        return real(html, static_root)
-
-    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
-    monkeypatch.setattr(render, "html_to_pdf", counting)
+    rendered = pdf_renders
     first = client.get(f"/en/c/{SLUG}/report.pdf")
     again = client.get(f"/en/c/{SLUG}/report.pdf", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
@@ -165,19 +157,11 @@ def test_a_second_fetch_comes_from_disk(
 
 
 def test_a_new_designation_revision_or_new_numbers_give_a_new_pdf(
-    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    app: Flask, client: FlaskClient, make: Factory, pdf_renders: list[str], tmp_path: Path
 ) -> None:
     build(app, make)
     record(app, model="ombuds", option_key="ombuds")
-    rendered: list[str] = []
-    real = render.html_to_pdf
-
-    def counting(html: str, static_root: Path) -> bytes:
-        rendered.append(html)
-        return real(html, static_root)
-
-    monkeypatch.setattr(render, "_folder", lambda: tmp_path)
-    monkeypatch.setattr(render, "html_to_pdf", counting)
+    rendered = pdf_renders
 
     def fetch() -> Paper:
         return Paper(200, {}, client.get(f"/en/c/{SLUG}/report.pdf").get_data())
