@@ -118,9 +118,9 @@ def links(organisation: Organisation, membership: Membership, slug: str) -> Resp
     if not chosen:
         flash(_("No invitation is waiting for an answer: there is no link to download."), "error")
         return redirect(_index_url(consultation))
-    text = invitations.links_csv(consultation, chosen, membership.user)
+    body = invitations.links_csv(consultation, chosen, membership.user)
     db.session.commit()
-    response = Response(text, mimetype="text/csv")
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f"attachment; filename={consultation.slug}-invitation-links.csv"
     )

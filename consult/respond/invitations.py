@@ -12,8 +12,6 @@ contact addresses or tokens.
 
 from __future__ import annotations
 
-import csv
-import io
 import smtplib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +42,7 @@ from consult.respond.invitation_rows import (
 )
 from consult.respond.models import Invitation
 from consult.settings import current_settings
+from consult.spreadsheets import to_csv
 from consult.tokens import new_token
 
 __all__ = [
@@ -69,9 +68,6 @@ __all__ = [
     "send",
     "status",
 ]
-
-#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class InvitationStatus(StrEnum):
@@ -390,37 +386,29 @@ def _message(invitation: Invitation, actor: User, token: str, reminder: bool) ->
 
 def links_csv(
     consultation: Consultation, invitations: Iterable[Invitation], actor: User | None = None
-) -> str:
-    """A CSV (organisation, contact, language, link) for mail merge.
+) -> bytes:
+    """A CSV (organisation, contact, language, link) for mail merge, as every export of the
+    app writes one (:func:`consult.spreadsheets.to_csv`: formulas defused, UTF-8 with a BOM).
 
     Issues a new link for each invitation that can still be answered (the others are left
-    out), so links given out earlier stop working. Cells that a spreadsheet would read as a
-    formula are neutralised. Starts with a BOM, so spreadsheets read it as UTF-8.
+    out), so links given out earlier stop working.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["organisation", "contact", "language", "link"])
-    count = 0
+    rows: list[list[str]] = [["organisation", "contact", "language", "link"]]
     for invitation in invitations:
         if not is_pending(invitation):
             continue
         address = link(invitation, issue_link(invitation), consultation)
-        cells = [invitation.organisation_name, invitation.contact or "", invitation.language]
-        writer.writerow([_neutral(cell) for cell in [*cells, address]])
-        count += 1
+        rows.append(
+            [invitation.organisation_name, invitation.contact or "", invitation.language, address]
+        )
     record(
         "invitation.links_exported",
         f"consultation:{consultation.id}",
         organisation_id=consultation.organisation_id,
         actor_id=actor.id if actor else None,
-        details={"count": count},
+        details={"count": len(rows) - 1},
     )
-    return "\ufeff" + buffer.getvalue()
-
-
-def _neutral(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+    return to_csv(rows)
 
 
 # Helpers -----------------------------------------------------------------------------------
