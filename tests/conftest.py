@@ -22,6 +22,7 @@ from consult import create_app, rate_limits
 from consult.accounts import services as account_services
 from consult.accounts.permissions import Role
 from consult.extensions import db
+from consult.respond import answering
 from tests.factories import Factory, Member
 from tests.helpers import Page, login, temporary_postgres_database
 
@@ -97,6 +98,7 @@ def app(_app: Flask) -> Iterator[Flask]:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))
         db.session.commit()
+        answering.forget()  # deleted around the ORM: no copy of a consultation may outlive it
     rate_limits.reset(_app)  # every test's requests come from one address
 
 

@@ -489,6 +489,36 @@ def check(document: Questionnaire) -> None:
             seen[question.key] = question
 
 
+#: Characters all text answers of a questionnaire may hold together. A whole form is sent in
+#: one request (one page, or every step carried in hidden fields), and a sealed answer is
+#: padded to its widest: at 12 bytes per character (a 4-byte character, percent-encoded),
+#: this fits the smallest request limit the app accepts (1 MiB, ``consult.config``), so a
+#: complete form always reaches the field checks instead of the 413 page.
+TEXT_BUDGET = 80_000
+
+
+def check_text_budget(document: Questionnaire) -> None:
+    """Raise ``SchemaError`` at the text question whose maximum length goes past
+    :data:`TEXT_BUDGET`. Checked when a questionnaire is saved, not when a stored one is read:
+    a document saved before the rule still opens."""
+    total = 0
+    for s, section in enumerate(document.sections):
+        for i, question in enumerate(section.questions):
+            if question.type not in TEXT_TYPES:
+                continue
+            total += question.max_length
+            if total > TEXT_BUDGET:
+                raise SchemaError(
+                    _l(
+                        "All text answers together may hold at most %(max)s characters, so "
+                        "that a whole questionnaire can always be sent: shorten some maximum "
+                        "lengths.",
+                        max=lazy_number(TEXT_BUDGET),
+                    ),
+                    f"sections[{s}].questions[{i}].max_length",
+                )
+
+
 def _unique_keys(keys: list[str], path: str) -> None:
     for i, key in enumerate(keys):
         if not KEY.match(key):

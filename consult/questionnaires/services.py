@@ -68,6 +68,7 @@ def save(
     """Check and store ``new``; refuse structural changes after opening (flushed)."""
     try:
         schema.check(new)
+        schema.check_text_budget(new)
     except SchemaError as error:
         raise InvalidQuestionnaire(error) from None
     frozen = not structure_editable(consultation)
