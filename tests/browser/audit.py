@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
@@ -40,20 +43,36 @@ def describe(violations: list[dict[str, Any]]) -> str:
     )
 
 
-def html_errors(source: str) -> list[str]:
-    """The Nu HTML Checker's errors for an HTML document (``source``), fed on standard input."""
+def html_errors(sources: Mapping[str, str]) -> dict[str, list[str]]:
+    """The Nu HTML Checker's errors for each HTML document of ``sources`` (address -> source),
+    in one run of the checker: a Java start per page took most of the time."""
     java = shutil.which("java")
     assert java, "Java is needed to run the Nu HTML Checker"
-    done = subprocess.run(
-        [java, "-jar", str(VNU), "--errors-only", "--stdout", "--format", "json", "-"],
-        input=source.encode(),
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
-    messages = json.loads(done.stdout or b'{"messages": []}')["messages"]
-    return [
-        f"line {m.get('lastLine', '?')}: {m['message']} [{m.get('extract', '').strip()}]"
-        for m in messages
-        if m.get("type") in {"error", "non-document-error"}
-    ]
+    with tempfile.TemporaryDirectory(prefix="consult-vnu-") as folder:
+        files, paths = {}, []
+        for n, (url, source) in enumerate(sources.items()):
+            path = (Path(folder) / f"page-{n}.html").resolve()
+            path.write_text(source, encoding="utf-8")
+            files[path.as_uri()] = url
+            paths.append(str(path))
+        done = subprocess.run(
+            [java, "-jar", str(VNU), "--errors-only", "--stdout", "--format", "json", *paths],
+            capture_output=True,
+            check=False,
+            timeout=600,
+        )
+    assert done.stdout, "the Nu HTML Checker said nothing: " + done.stderr.decode()[:2000]
+    messages = json.loads(done.stdout)["messages"]
+    errors: dict[str, list[str]] = {url: [] for url in sources}
+    for m in messages:
+        if m.get("type") not in {"error", "non-document-error"}:
+            continue
+        url = files.get(_file_uri(m.get("url", "")), "(the checker)")
+        found = f"line {m.get('lastLine', '?')}: {m['message']} [{m.get('extract', '').strip()}]"
+        errors.setdefault(url, []).append(found)
+    return errors
+
+
+def _file_uri(reported: str) -> str:
+    """The checker writes ``file:/tmp/x``; ``Path.as_uri`` gives ``file:///tmp/x``."""
+    return "file://" + reported.removeprefix("file:").removeprefix("//")
