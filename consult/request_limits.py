@@ -44,6 +44,8 @@ class FieldLimitedParser(FormDataParser):
             if body.count(b"&") >= self.max_form_parts:
                 raise RequestEntityTooLarge()
             stream = io.BytesIO(body)
+            if b"%00" not in body and b"\x00" not in body:  # no NUL, and every field named
+                return super().parse(stream, mimetype, content_length, options)
         stream, form, files = super().parse(stream, mimetype, content_length, options)
         return stream, self._clean(form), self._clean(files)
 
