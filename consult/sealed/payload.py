@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from consult.questionnaires.answers import AnswerRow, ProfileAnswers, Submission
+from consult.questionnaires.answers import ROW_ORDER, AnswerRow, ProfileAnswers, Submission
 from consult.questionnaires.schema import (
     MATRIX_COLUMNS,
     TEXT_TYPES,
@@ -56,7 +56,7 @@ def build(
             "jurisdiction": profile.jurisdiction,
             "place": profile.place,
         },
-        "answers": [_row(row) for row in sorted(submission.rows)],
+        "answers": [_row(row) for row in sorted(submission.rows, key=ROW_ORDER)],
     }
 
 

@@ -6,8 +6,11 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from consult.questionnaires.answers import (
+    ROW_ORDER,
     AnswerRow,
+    ProfileAnswers,
     ProfileRules,
+    Submission,
     clean_text,
     condition_met,
     localized_numbers,
@@ -286,3 +289,40 @@ def test_the_digest_tells_retries_from_changes(app) -> None:
         two = read_submission(RULES, DOC.questions(), DOC, MultiDict(base))
         other = read_submission(RULES, DOC.questions(), DOC, MultiDict({**base, "q-model": "b"}))
     assert one.digest() == two.digest() != other.digest()
+
+
+def test_the_digest_of_the_same_answers_never_changes_between_versions() -> None:
+    """Digests are stored: a retry sent across an upgrade must still match the first send,
+    so the rows' order and the canonical form are pinned here, whatever order they come in."""
+    submission = Submission(profile=ProfileAnswers("parliament", "north", "prison", "Assembly"))
+    submission.answers = {
+        "rank": [
+            AnswerRow("rank", choice_key="b", rank=1),
+            AnswerRow("rank", choice_key="a", rank=2),
+        ],
+        "grid": [
+            AnswerRow("grid", item_key="r2", choice_key="essential"),
+            AnswerRow("grid", item_key="r1", choice_key="useful"),
+        ],
+        "why": [AnswerRow("why", text="Parce que — عربي")],
+        "count": [AnswerRow("count", number=12)],
+        "model": [AnswerRow("model", choice_key="new")],
+    }
+    pinned = "17ad501c58c34082ca40b1668574232e40bfa6fc6ed3640928b38232370925b1"
+    assert submission.digest() == pinned
+    submission.answers = dict(reversed(submission.answers.items()))
+    submission.answers["grid"].reverse()
+    assert submission.digest() == pinned
+
+
+def test_rows_are_ordered_field_by_field() -> None:
+    rows = [
+        AnswerRow("b"),
+        AnswerRow("a", item_key="y"),
+        AnswerRow("a", item_key="x", choice_key="2"),
+        AnswerRow("a", item_key="x", choice_key="10"),
+        AnswerRow("a"),
+    ]
+    assert (
+        sorted(rows, key=ROW_ORDER) == sorted(rows) == [rows[4], rows[3], rows[2], rows[1], rows[0]]
+    )
