@@ -159,7 +159,11 @@ def free_port() -> int:
 class Server:
     """gunicorn with the project's settings, for the app or the baseline, on a free port."""
 
-    def __init__(self, which: str, setup: Setup) -> None:
+    def __init__(
+        self, which: str, setup: Setup, target: str = "", environment: dict[str, str] | None = None
+    ) -> None:
+        """``which`` is ``app`` or ``baseline``; or name the WSGI ``target`` (``module:app``,
+        found in ``bench/``) of another server, with ``environment`` added to its own."""
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONSULT_")}
         env.update(
@@ -170,14 +174,17 @@ class Server:
             CONSULT_INSTANCE_PATH=str(setup.folder),
             BASELINE_CONFIG=str(setup.baseline_config),
             CONSULT_TRUSTED_PROXIES="1",
+            **(environment or {}),
         )
-        target = ["wsgi:app"] if which == "app" else ["--pythonpath", "bench", "baseline_app:app"]
+        wsgi = target or ("wsgi:app" if which == "app" else "baseline_app:app")
+        # bench/ on the path of the servers it holds only: it would shadow ``profile``.
+        path = [] if wsgi == "wsgi:app" else ["--pythonpath", "bench"]
         self.log = open(setup.folder / f"gunicorn-{which}.log", "ab")  # noqa: SIM115
         # No control socket: two servers at once would share its one default path.
         gunicorn = str(ROOT / ".venv/bin/gunicorn")
         command = [gunicorn, "-c", "gunicorn.conf.py", "--no-control-socket"]
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-            [*command, *target],
+            [*command, *path, wsgi],
             cwd=ROOT,
             env=env,
             stdout=self.log,
