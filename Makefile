@@ -46,8 +46,12 @@ lint: $(STAMP) ## ruff check, ruff format --check, and bandit (medium and high s
 typecheck: $(STAMP) ## mypy on the package
 	$(BIN)/mypy
 
+# Test files are shared out among one worker per core (pytest-xdist); PYTEST_WORKERS=0 runs
+# them in this process.
+PYTEST_WORKERS ?= auto
+
 pytest: compile-catalogs ## Run the test suite (SQLite, plus PostgreSQL when CONSULT_TEST_DATABASE_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck pytest ## Lint, types, tests (CI runs this, then test-reliability)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -23,7 +24,9 @@ from tests.helpers import Page, login
 from tests.respond.test_open_channel import FULL, hidden
 from tests.sealed.test_channel import ANSWERS, change, envelopes, send
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+#: A Redis database of this test process's own (15, then 14, … under pytest-xdist's workers),
+#: emptied before and after each test.
+REDIS_URL = f"redis://127.0.0.1:6379/{15 - int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0')[2:])}"
 KIOSK = "192.0.2.44"
 OPEN_URL = "/en/c/npm-2027/respond"
 
