@@ -55,7 +55,7 @@ pytest: compile-catalogs ## Run the test suite (SQLite, plus PostgreSQL when CON
 
 test: lint typecheck pytest ## Lint, types, tests (CI runs this, then test-reliability)
 
-test-reliability: compile-catalogs ## gunicorn under load, workers killed, a backup restored; both databases (~5 min)
+test-reliability: compile-catalogs ## gunicorn under load, workers killed, a backup restored, a flood held; both databases (~2 min)
 	$(BIN)/pytest -m reliability tests/reliability $(PYTEST_ARGS)
 
 bench: compile-catalogs ## Benchmarks against baselines in the same run; writes bench/results.json (~5 min)
