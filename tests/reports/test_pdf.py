@@ -27,6 +27,7 @@ from consult.reports import render
 from consult.reports.models import ReportStatus
 from tests.factories import Factory, sample_questionnaire
 from tests.paper.test_paper import Paper, empty_database, says, words
+from tests.reports.designated import build, ranked_data, record
 from tests.reports.sample import (
     HOSTILE,
     LANGS,
@@ -35,7 +36,6 @@ from tests.reports.sample import (
     approve_quotation,
     store_report,
 )
-from tests.reports.test_comparison_page import build, ranked_data, record
 
 
 @dataclass(frozen=True)
