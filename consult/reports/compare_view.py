@@ -164,6 +164,8 @@ class GuaranteeRow:
     #: Article of the founding text (publisher's text).
     article: str
     gap: bool
+    #: Asked for, but what the founding text provides is not recorded (status unknown).
+    unrecorded: bool
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,10 @@ class DesignationView:
     @property
     def gaps(self) -> list[GuaranteeRow]:
         return [row for row in self.guarantees if row.gap]
+
+    @property
+    def unrecorded(self) -> list[GuaranteeRow]:
+        return [row for row in self.guarantees if row.unrecorded]
 
 
 def designation_view(
@@ -347,6 +353,7 @@ class Section:
             status=GUARANTEE_STATUSES.label(check.status),
             article=check.article,
             gap=check.gap,
+            unrecorded=check.unrecorded,
         )
 
     # Recommendations -----------------------------------------------------------------------

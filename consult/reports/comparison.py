@@ -19,7 +19,9 @@ So an option with no first choice never *follows* a consultation whose other sha
 Places by Borda points likewise: hidden points may be anything from 0 to m − 1 per ranker.
 
 A guarantee counts as *asked for* when more than half of those who rated it called it
-essential; the founding text then either provides it (``in_law``) or leaves a **gap**.
+essential; the founding text then either provides it (``in_law``), leaves a **gap** (``absent``,
+or ``in_practice_only``: respected, but not written down), or was not recorded for it
+(``unknown``): the report then says so, and never calls it a gap.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ class Standing:
     preferred: str | None
 
 
+#: What the founding text leaves out: a guarantee it lacks, or one only practice respects.
+LEFT_OUT = frozenset({"absent", "in_practice_only"})
+
+
 @dataclass(frozen=True)
 class GuaranteeCheck:
     """One guarantee: how many rated it essential, and what the founding text provides."""
@@ -76,8 +82,13 @@ class GuaranteeCheck:
 
     @property
     def gap(self) -> bool:
-        """Asked for by most respondents, yet not in the founding text."""
-        return self.asked_for and self.status != "in_law"
+        """Asked for by most respondents, and recorded as left out of the founding text."""
+        return self.asked_for and self.status in LEFT_OUT
+
+    @property
+    def unrecorded(self) -> bool:
+        """Asked for by most respondents; what the founding text provides is not recorded."""
+        return self.asked_for and self.status == "unknown"
 
 
 def standings(data: ReportData, option: str | None, dimension: str = "group") -> list[Standing]:

@@ -33,9 +33,9 @@ from consult.extensions import db
 from consult.i18n.content import country_name, resolve, zone
 from consult.opcat.regions import REGIONS, region_choices, region_name, region_of
 from consult.opcat.vocabulary import GUARANTEES, NPM_MODELS
-from consult.reports.comparison import Alignment, standings
+from consult.reports.comparison import LEFT_OUT, Alignment, standings
 from consult.reports.data import ReportData
-from consult.reports.designation_models import DesignationRevision, GuaranteeStatus
+from consult.reports.designation_models import DesignationRevision
 from consult.reports.models import Report, ReportStatus
 from consult.reports.services import PUBLIC, numbers
 
@@ -136,14 +136,9 @@ def participation(data: ReportData) -> dict[str, int | None]:
     return {key: totals.get(key, 0) for key in PARTICIPATION}
 
 
-#: What the founding text leaves out: a guarantee it lacks, or one that only practice respects
-#: (the report's comparison calls either a gap when respondents asked for it). ``unknown``
-#: says nothing of the text, so it is not counted here.
-LEFT_OUT = frozenset({GuaranteeStatus.ABSENT, GuaranteeStatus.IN_PRACTICE_ONLY})
-
-
 def missing_guarantees(designation: DesignationRevision | None) -> list[str]:
-    """Guarantees the founding text does not contain (:data:`LEFT_OUT`), in OPCAT order."""
+    """Guarantees the founding text does not contain (:data:`~consult.reports.comparison.LEFT_OUT`:
+    absent, or respected in practice only; ``unknown`` says nothing of the text), in OPCAT order."""
     if designation is None:
         return []
     left_out = {

@@ -234,7 +234,11 @@ SCHEMAS: dict[str, Schema] = {
             "asked_for": {"type": "boolean"},
             "status": {"type": "string", "enum": list(GUARANTEE_STATUSES.keys())},
             "article": STRING,
-            "gap": {"type": "boolean"},
+            "gap": {
+                "type": "boolean",
+                "description": "Asked for, and recorded as left out of the founding text "
+                "(absent, or in practice only); false when the status is unknown.",
+            },
         }
     ),
     "Designation": _object(

@@ -247,6 +247,11 @@ def test_guarantees_asked_for_against_the_founding_text() -> None:
     # Exactly half is not "most": not asked for, so no gap though the text is silent.
     assert not checks["private_interviews"].asked_for
     assert checks["private_interviews"].status == "unknown"
+    # Nothing recorded about the text ("unknown", the form's default): asked for, not a gap.
+    unrecorded = {c.key: c for c in guarantee_checks(data, {"resources": ("unknown", "")})}
+    assert unrecorded["resources"].asked_for and unrecorded["resources"].unrecorded
+    assert not unrecorded["resources"].gap
+    assert not checks["resources"].unrecorded and not checks["legal_basis"].unrecorded
     # Respected in practice, but not in the text: still a gap.
     practice = {c.key: c for c in guarantee_checks(data, {"legal_basis": ("in_practice_only", "")})}
     assert practice["legal_basis"].gap and practice["legal_basis"].status == "in_practice_only"

@@ -206,6 +206,38 @@ def test_guarantees_asked_for_are_held_against_the_founding_text(
     assert '<tr class="gap">' in html
 
 
+def test_a_guarantee_asked_for_but_not_recorded_is_never_called_a_gap(
+    app: Flask, make: Factory, client: FlaskClient
+) -> None:
+    """``unknown`` is the form's default: a publisher who records nothing about a guarantee
+    has not said the text lacks it, so the report says it is not recorded."""
+    build(app, make)
+    record(
+        app,
+        guarantees={"functional_independence": ("unknown", ""), "resources": ("in_law", "Art. 9")},
+    )
+    html = section(page(client))
+    text = plain(html)
+    assert "not provided by the founding text" not in text
+    assert (
+        "For 1 guarantee that most respondents asked for, what the founding text provides has "
+        "not been recorded: Functional independence of the mechanism"
+    ) in text
+    guarantees = {r[0]: r[1:] for r in rows(html, "guarantees")}
+    assert guarantees["Functional independence of the mechanism"] == [
+        "18(1)",
+        "75%",
+        "Yes",
+        "Unknown",
+        "—",
+        "Not recorded",
+    ]
+    assert '<tr class="gap">' not in html
+    block = client.get(f"/en/c/{SLUG}/report.json").get_json()["designation"]
+    statuses = {g["key"]: (g["status"], g["gap"]) for g in block["guarantees"]}
+    assert statuses["functional_independence"] == ("unknown", False)
+
+
 def test_stages_are_reached_pending_or_skipped_in_order(client: FlaskClient, report: None) -> None:
     stages = rows(section(page(client)), "stages")
     assert stages[0] == ["OPCAT ratified or acceded to", "Reached", "January 1, 2020"]
