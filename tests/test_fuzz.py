@@ -52,8 +52,8 @@ from consult.sealed.visit_models import VisitMode, VisitSession
 from tests.factories import Factory, sample_questionnaire
 from tests.helpers import Page, login
 from tests.paper.test_paper import empty_database
+from tests.reports.designated import designated
 from tests.reports.sample import add_response
-from tests.reports.test_comparison_page import designated
 from tests.respond.test_open_channel import carried_form, hidden
 from tests.sealed.test_channel import ANSWERS as SEALED_ANSWERS
 

@@ -41,8 +41,8 @@ from consult.text import PDF, PDI, contain_bidi, displayed
 from tests.factories import Factory, sample_questionnaire
 from tests.helpers import Page, login
 from tests.paper.test_paper import empty_database
+from tests.reports.designated import entry
 from tests.reports.sample import add_response, approve_quotation, store_report, the_consultation
-from tests.reports.test_comparison_page import entry
 
 RLO, RLE, LRI, RLI, FSI = "\u202e", "\u202b", "\u2066", "\u2067", "\u2068"
 LRM, RLM, ALM = "\u200e", "\u200f", "\u061c"
