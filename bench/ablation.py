@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from common import say, scratch_database
-from submission import CHANNELS, DATABASES, Load, Server, browse_to_form, figures, hammer, prepare
+from submission import CHANNELS, DATABASES, Server, figures, prepare, take_turns
 
 #: Cumulative: each step takes out the layers of the one before and its own.
 STEPS: tuple[tuple[str, ...], ...] = (
@@ -46,19 +46,7 @@ def measure(
                 servers[name] = Server(
                     "app", setup, "ablated_app:app", {"BENCH_WITHOUT": ",".join(step)}
                 )
-            sessions = [
-                browse_to_form(servers["app"].port, channel, f"198.51.100.{n + 1}")
-                for n in range(clients)
-            ]
-            answers = setup.answers[channel]
-            loads = {name: Load() for name in servers}
-            for server in servers.values():
-                hammer(server.port, channel, sessions, answers, warmup, 0.0)
-            for _ in range(rounds):
-                for name, server in servers.items():
-                    load = hammer(server.port, channel, sessions, answers, 0.0, seconds / rounds)
-                    loads[name].records.extend(load.records)
-                    loads[name].errors.extend(load.errors)
+            loads = take_turns(servers, setup, channel, clients, warmup, seconds, rounds)
         finally:
             for server in servers.values():
                 server.stop()

@@ -355,6 +355,34 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
+def take_turns(
+    servers: dict[str, Server],
+    setup: Setup,
+    channel: str,
+    clients: int,
+    warmup: float,
+    seconds: float,
+    rounds: int,
+) -> dict[str, Load]:
+    """What the clients saw of each server, running side by side: the same ``clients``
+    sessions (reached through ``servers["app"]``) post the same bodies to each in turn,
+    ``rounds`` times, after a warm-up of each, so a change in the machine's load falls on all.
+    """
+    sessions = [
+        browse_to_form(servers["app"].port, channel, f"198.51.100.{n + 1}") for n in range(clients)
+    ]
+    loads = {name: Load() for name in servers}
+    answers = setup.answers[channel]
+    for server in servers.values():
+        hammer(server.port, channel, sessions, answers, warmup, 0.0)
+    for _ in range(rounds):
+        for name, server in servers.items():
+            load = hammer(server.port, channel, sessions, answers, 0.0, seconds / rounds)
+            loads[name].records.extend(load.records)
+            loads[name].errors.extend(load.errors)
+    return loads
+
+
 def measure_channel(
     setup: Setup, channel: str, clients: int, warmup: float, seconds: float, rounds: int = 3
 ) -> dict[str, Any]:
@@ -365,19 +393,7 @@ def measure_channel(
     """
     servers = {which: Server(which, setup) for which in ("app", "baseline")}
     try:
-        sessions = [
-            browse_to_form(servers["app"].port, channel, f"198.51.100.{n + 1}")
-            for n in range(clients)
-        ]
-        loads = {which: Load() for which in servers}
-        answers = setup.answers[channel]
-        for server in servers.values():
-            hammer(server.port, channel, sessions, answers, warmup, 0.0)
-        for _ in range(rounds):
-            for which, server in servers.items():
-                load = hammer(server.port, channel, sessions, answers, 0.0, seconds / rounds)
-                loads[which].records.extend(load.records)
-                loads[which].errors.extend(load.errors)
+        loads = take_turns(servers, setup, channel, clients, warmup, seconds, rounds)
     finally:
         for server in servers.values():
             server.stop()

@@ -116,3 +116,22 @@ def temporary_postgres_database(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def empty_redis_database(url: str) -> Iterator[str]:
+    """The Redis database at ``url``, emptied before and after; the test is skipped when no
+    Redis answers there (CI starts one)."""
+    import pytest
+
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url} (CI starts one)")
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()

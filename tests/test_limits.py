@@ -20,7 +20,7 @@ from consult.extensions import db
 from consult.sealed import rate
 from tests.conftest import SECRET
 from tests.factories import Factory
-from tests.helpers import Page, login
+from tests.helpers import Page, empty_redis_database, login
 from tests.respond.test_open_channel import FULL, hidden
 from tests.sealed.test_channel import ANSWERS, change, envelopes, send
 
@@ -220,15 +220,8 @@ def test_organiser_posts_are_limited_per_member_not_per_office(
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
+    with empty_redis_database(REDIS_URL) as url:
+        yield url
 
 
 def test_with_redis_workers_share_a_random_daily_key_and_the_counts(

@@ -35,6 +35,7 @@ from consult.extensions import db
 from consult.respond.flow import new_submission_key
 from consult.sealed.models import Envelope
 from tests.conftest import BACKENDS
+from tests.helpers import empty_redis_database
 from tests.reliability.test_submissions import scratch_url
 
 pytestmark = pytest.mark.reliability
@@ -82,15 +83,8 @@ def send(port: int, client: Client, bodies: list[str], statuses: Counter[int]) -
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def flood(request: pytest.FixtureRequest) -> Iterator[Flood]:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (CI starts one)")
-    client.flushdb()
     with ExitStack() as stack:
-        stack.callback(client.flushdb)
+        redis_url = stack.enter_context(empty_redis_database(REDIS_URL))
         url = scratch_url(request.param, stack)
         setup = prepare(url)
         app = scratch_app(url)
@@ -102,7 +96,7 @@ def flood(request: pytest.FixtureRequest) -> Iterator[Flood]:
             )
             db.session.commit()
         stack.enter_context(pytest.MonkeyPatch.context()).setenv("GUNICORN_WORKERS", str(WORKERS))
-        server = Server("app", setup, environment={"CONSULT_REDIS_URL": REDIS_URL})
+        server = Server("app", setup, environment={"CONSULT_REDIS_URL": redis_url})
         stack.callback(server.stop)
         answers = setup.answers["sealed"]
         per_browser = KIOSK_ANSWERS // KIOSK_BROWSERS
